@@ -1,0 +1,2 @@
+-- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
+{{ stage_entity('purchase_orders') }}

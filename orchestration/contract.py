@@ -1,0 +1,322 @@
+"""The extract contract (orchestration/contract.yml) as Python objects, and the files derived from it.
+
+contract.yml is the one source of truth. From it this module renders, and `python -m orchestration.contract`
+writes (``--check`` only compares):
+
+- dbt_project/models/staging/erp/_erp__sources.yml   the raw tables as dbt sources
+- dbt_project/models/staging/erp/_erp__models.yml    staging models with their key tests
+- dbt_project/macros/contract/contract_entities.sql  the contract as a dbt macro (types, codes, constraints)
+- docs/extracts.md                                   what a user reads
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT
+
+TYPES = ("text", "int", "decimal", "bool", "date", "timestamp")
+# Columns every raw table carries besides the contract's own (all contract columns are loaded as text).
+LINEAGE_COLUMNS = ("_file_name", "_file_hash", "_row_number", "_load_id")
+# Tables the loader keeps about the deliveries themselves (raw.<name>).
+LOADER_TABLES = {
+    "_deliveries": "One row per delivered file: hash, load id, rows in/loaded/rejected, status.",
+    "_folders": "One row per contract entity: whether its folder exists in the extracts (delivered).",
+    "_file_rejects": "Whole files the loader refused (missing required column, unreadable file...).",
+    "_line_rejects": "Lines the CSV reader could not split into the header's columns.",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool = False
+    values: tuple[str, ...] = ()
+    constraint: str | None = None
+    values_from: str | None = None  # "<reference table>.<column>" holding the canonical codes
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    is_reference: bool = False
+    note: str | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [column.name for column in self.columns if column.required]
+
+
+@dataclass(frozen=True)
+class Contract:
+    version: int
+    entities: tuple[Entity, ...]
+
+    @property
+    def extracts(self) -> list[Entity]:
+        return [entity for entity in self.entities if not entity.is_reference]
+
+    @property
+    def reference_tables(self) -> list[Entity]:
+        return [entity for entity in self.entities if entity.is_reference]
+
+    def entity(self, name: str) -> Entity:
+        for entity in self.entities:
+            if entity.name == name:
+                return entity
+        raise KeyError(f"no entity {name!r} in the contract")
+
+
+def _entity(name: str, spec: dict, is_reference: bool) -> Entity:
+    columns = []
+    for column_name, column_spec in spec["columns"].items():
+        if column_spec["type"] not in TYPES:
+            raise ValueError(f"{name}.{column_name}: unknown type {column_spec['type']!r}")
+        columns.append(
+            Column(
+                name=column_name,
+                type=column_spec["type"],
+                required=bool(column_spec.get("required", False)),
+                values=tuple(column_spec.get("values", ())),
+                constraint=column_spec.get("constraint"),
+                values_from=column_spec.get("values_from"),
+                note=column_spec.get("note"),
+            )
+        )
+    return Entity(name, tuple(spec["key"]), tuple(columns), is_reference, spec.get("note"))
+
+
+@cache
+def load_contract(path: Path = CONTRACT_PATH) -> Contract:
+    document = yaml.safe_load(path.read_text())
+    entities = [_entity(name, spec, False) for name, spec in document["entities"].items()]
+    entities += [_entity(name, spec, True) for name, spec in document["reference_tables"].items()]
+    return Contract(version=document["version"], entities=tuple(entities))
+
+
+GENERATED_NOTE = "# Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.\n"
+
+
+def _dump(document: dict) -> str:
+    return GENERATED_NOTE + yaml.safe_dump(document, sort_keys=False, width=120, allow_unicode=True)
+
+
+def _column_description(column: Column) -> str:
+    parts = [column.type, "required" if column.required else "optional"]
+    if column.values:
+        parts.append("codes: " + ", ".join(column.values))
+    if column.values_from:
+        parts.append(f"codes: {column.values_from}")
+    if column.constraint:
+        parts.append(f"constraint: {column.constraint}")
+    if column.note:
+        parts.append(str(column.note))
+    return "; ".join(parts)
+
+
+def render_sources(contract: Contract) -> str:
+    tables = []
+    for entity in contract.entities:
+        kind = "reference table" if entity.is_reference else "ERP extract"
+        tables.append(
+            {
+                "name": entity.name,
+                "description": f"{kind} `{entity.name}` as delivered: every column text, plus lineage.",
+                "meta": {"dagster": {"asset_key": ["raw", entity.name]}, "contract_key": list(entity.key)},
+                "columns": [
+                    {"name": column.name, "description": _column_description(column)} for column in entity.columns
+                ],
+            }
+        )
+    for name, description in LOADER_TABLES.items():
+        tables.append(
+            {
+                "name": name,
+                "description": description,
+                "meta": {"dagster": {"asset_key": ["raw", name]}},
+            }
+        )
+    document = {
+        "version": 2,
+        "sources": [
+            {
+                "name": "erp",
+                "description": "Raw ERP extracts loaded by the Dagster ingest assets (orchestration/ingest.py).",
+                "schema": "raw",
+                "tables": tables,
+            }
+        ],
+    }
+    return _dump(document)
+
+
+def render_models(contract: Contract) -> str:
+    models = []
+    for entity in contract.entities:
+        prefix = "stg_reference__" if entity.is_reference else "stg_erp__"
+        key_tests: list = []
+        if len(entity.key) == 1:
+            columns = [
+                {
+                    "name": entity.key[0],
+                    "data_tests": ["unique", "not_null"],
+                }
+            ]
+        else:
+            columns = [{"name": key, "data_tests": ["not_null"]} for key in entity.key]
+            key_tests = [{"unique_combination": {"arguments": {"columns": list(entity.key)}}}]
+        model: dict = {
+            "name": prefix + entity.name,
+            "description": (
+                f"`{entity.name}`: the latest valid version of each key, typed, codes harmonised."
+                + (" The delivered table if any, else the shipped seed." if entity.is_reference else "")
+            ),
+            "columns": columns,
+        }
+        if key_tests:
+            model["data_tests"] = key_tests
+        models.append(model)
+    return _dump({"version": 2, "models": models})
+
+
+def render_macro(contract: Contract) -> str:
+    spec = {
+        entity.name: {
+            "key": list(entity.key),
+            "is_reference": entity.is_reference,
+            "columns": [
+                {
+                    "name": column.name,
+                    "type": column.type,
+                    "required": column.required,
+                    "values": list(column.values),
+                    "constraint": column.constraint,
+                    "values_from": column.values_from,
+                }
+                for column in entity.columns
+            ],
+        }
+        for entity in contract.entities
+    }
+    # JSON is a Jinja literal once null is spelled none; one entity a line keeps diffs readable.
+    body = ",\n".join(f"  {json.dumps(name)}: {json.dumps(value)}" for name, value in spec.items())
+    body = "{\n" + body.replace(": null", ": none") + "\n}"
+    return (
+        "{# Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit. #}\n"
+        "{% macro contract_entities() %}\n"
+        f"{{% set entities = {body} %}}\n"
+        "{{ return(entities) }}\n"
+        "{% endmacro %}\n"
+    )
+
+
+def render_docs(contract: Contract) -> str:
+    lines = [
+        "<!-- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit. -->",
+        "# Extract contract",
+        "",
+        "Put one folder per entity under an extracts folder (`<extracts>/<entity>/*.csv` or `*.parquet`); every",
+        "file is one delivery. When a key arrives more than once, the row from the file that sorts last by name",
+        "wins, and within a file the last row. CSV is UTF-8 (BOM allowed), comma-separated, one header row;",
+        "column names are case-insensitive, order is free, extra columns are ignored and reported.",
+        "",
+        "What happens to a bad value (see [KPIS.md](../../shared/contract/KPIS.md), general rules):",
+        "",
+        "| fault | in a required column | in an optional column |",
+        "|---|---|---|",
+        "| missing (empty) | row rejected | fine |",
+        "| unreadable as its type, impossible or implausible date, broken constraint | row rejected "
+        "| value nulled, row flagged |",
+        "| code outside the list and not mapped by `code_map` | row kept and flagged | row kept and flagged |",
+        "| header lacks the column | whole file rejected | column is null |",
+        "",
+        "Rejected rows and files are kept in `staging.stg_erp__rejects` with file, row, column and reason.",
+        "",
+        "Types: `text`; `int` (whole number); `decimal` (`.` separator, exact); `bool` (true/false, 1/0, yes/no);",
+        "`date` (YYYY-MM-DD); `timestamp` (ISO-8601 date and time; `Z` or an offset is that instant, none is",
+        "UTC). Dates outside 1970-01-01 .. 2099-12-31 are invalid.",
+        "",
+    ]
+    for title, entities in (("Entities", contract.extracts), ("Reference tables", contract.reference_tables)):
+        lines += [f"## {title}", ""]
+        for entity in entities:
+            lines += [f"### `{entity.name}`", "", f"Key: `{', '.join(entity.key)}`."]
+            if entity.note:
+                lines += ["", entity.note]
+            lines += ["", "| column | type | required | codes / constraint | note |", "|---|---|---|---|---|"]
+            for column in entity.columns:
+                codes = ", ".join(f"`{value}`" for value in column.values) or (column.constraint or "")
+                lines.append(
+                    f"| `{column.name}` | {column.type} | {'yes' if column.required else ''} | {codes} "
+                    f"| {column.note or ''} |"
+                )
+            lines.append("")
+    return "\n".join(lines)
+
+
+SQL_NOTE = "-- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.\n"
+
+
+def render_model_files(contract: Contract) -> dict[Path, str]:
+    """One thin model per entity and layer; the logic lives in the macros they call."""
+    staging = DBT_PROJECT_DIR / "models" / "staging"
+    files = {}
+    for entity in contract.entities:
+        files[staging / "erp" / "base" / f"base_erp__{entity.name}.sql"] = (
+            SQL_NOTE + f"{{{{ validate_entity('{entity.name}') }}}}\n"
+        )
+        if entity.is_reference:
+            files[staging / "reference" / f"stg_reference__{entity.name}.sql"] = (
+                SQL_NOTE + f"{{{{ stage_reference('{entity.name}') }}}}\n"
+            )
+        else:
+            files[staging / "erp" / f"stg_erp__{entity.name}.sql"] = (
+                SQL_NOTE + f"{{{{ stage_entity('{entity.name}') }}}}\n"
+            )
+    return files
+
+
+def derived_files(contract: Contract) -> dict[Path, str]:
+    staging = DBT_PROJECT_DIR / "models" / "staging" / "erp"
+    return render_model_files(contract) | {
+        staging / "_erp__sources.yml": render_sources(contract),
+        staging / "_erp__models.yml": render_models(contract),
+        DBT_PROJECT_DIR / "macros" / "contract" / "contract_entities.sql": render_macro(contract),
+        PROJECT_ROOT / "docs" / "extracts.md": render_docs(contract),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write (or --check) the files derived from contract.yml.")
+    parser.add_argument("--check", action="store_true", help="only report files that are out of date")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, text in derived_files(load_contract()).items():
+        if path.exists() and path.read_text() == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    for path in stale:
+        print(("out of date: " if args.check else "wrote ") + str(path.relative_to(PROJECT_ROOT)))
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""The Dagster code location: assembles assets, checks, the job and resources. Nothing is computed here."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.contract import load_contract
+from orchestration.ingest import build_ingest_assets
+from orchestration.publish import build_publish_asset
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
+from orchestration.transform import build_dbt_assets, dbt_resource
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    ingest_assets = build_ingest_assets(list(load_contract().entities))
+    dbt_assets = build_dbt_assets()
+    publish_asset = build_publish_asset(dbt_assets)
+    observatory_job = dg.define_asset_job(
+        "observatory_job",
+        selection=dg.AssetSelection.all(),
+        executor_def=dg.in_process_executor,
+        description="Load the extracts, build and test every dbt model, publish the warehouse if all passed.",
+    )
+    return dg.Definitions(
+        assets=[*ingest_assets, dbt_assets, publish_asset],
+        jobs=[observatory_job],
+        resources={
+            "dbt": dbt_resource(),
+            "warehouse": WarehouseResource.from_settings(settings),
+        },
+    )
+
+
+defs = build_definitions(Settings.from_env())

@@ -1,0 +1,469 @@
+"""Extract files -> raw tables, one Dagster asset per contract entity.
+
+Every file of ``<extracts>/<entity>/`` is one delivery. Each row lands in ``raw.<entity>`` as delivered: every
+contract column as text (a column the header lacks is null), plus the file name, the file's SHA-256, the data
+row number (1 = first row after the header) and the run's load id. Typing, deduplication and validation happen
+in dbt (``base_erp__<entity>``), so the same rules can run on another engine.
+
+What the loader itself refuses is kept with its reason:
+
+- ``raw._file_rejects``: a whole file (header lacks a required column, duplicate column, not UTF-8 text,
+  not comma-separated, unreadable Parquet ...). Other files of the entity still load.
+- ``raw._line_rejects``: a line DuckDB's CSV reader could not split into the header's columns
+  (``store_rejects``).
+
+``raw._deliveries`` records every file seen (name, hash, rows in / loaded / rejected, status). A file already
+loaded with the same hash is not read again; a changed file under the same name is a new delivery that
+replaces the old version. Only the files present in the folder now are current.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.contract import LOADER_TABLES, Entity
+from orchestration.resources import WarehouseResource
+
+FILE_SUFFIXES = (".csv", ".parquet")
+
+SCHEMA_DDL = """
+create schema if not exists raw;
+create table if not exists raw._deliveries (
+    entity varchar, file_name varchar, file_hash varchar, load_id varchar, loaded_at timestamp,
+    file_format varchar, rows_in bigint, rows_loaded bigint, rows_rejected bigint, status varchar,
+    message varchar, extra_columns varchar[], is_current boolean
+);
+create table if not exists raw._folders (entity varchar, is_delivered boolean, file_count integer);
+create table if not exists raw._file_rejects (
+    entity varchar, file_name varchar, file_hash varchar, load_id varchar, column_name varchar,
+    reason varchar, message varchar, rows_in bigint
+);
+create table if not exists raw._line_rejects (
+    entity varchar, file_name varchar, file_hash varchar, load_id varchar, row_number bigint,
+    line_number bigint, column_name varchar, reason varchar, message varchar, raw_line varchar
+);
+"""
+
+
+class FileRejected(Exception):
+    """A delivery the loader refuses as a whole; the message names the file and the reason."""
+
+    def __init__(self, reason: str, message: str, column_name: str | None = None, rows_in: int | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.column_name = column_name
+        self.rows_in = rows_in
+
+
+@dataclass
+class FileOutcome:
+    file_name: str
+    status: str  # loaded | rejected | unchanged
+    rows_in: int | None = None
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    message: str | None = None
+
+
+@dataclass
+class EntityLoad:
+    entity: str
+    is_delivered: bool
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(outcome.rows_loaded for outcome in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(outcome.rows_rejected for outcome in self.files)
+
+    @property
+    def files_rejected(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.files if outcome.status == "rejected"]
+
+
+def connect(database: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(database), config={"memory_limit": memory_limit, "threads": threads})
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: list[Entity]) -> None:
+    con.execute(SCHEMA_DDL)
+    for entity in entities:
+        columns = ", ".join(f'"{name}" varchar' for name in entity.column_names)
+        con.execute(
+            f"create table if not exists raw.{entity.name} ({columns}, _file_name varchar, "
+            "_file_hash varchar, _row_number bigint, _load_id varchar)"
+        )
+
+
+def discover_files(folder: Path) -> list[Path]:
+    """Delivery files of one entity folder, in plain character order of their names.
+
+    Hidden files, other suffixes and links that point outside the folder are not deliveries.
+    """
+    if not folder.is_dir():
+        return []
+    root = folder.resolve()
+    files = []
+    for path in folder.iterdir():
+        if path.name.startswith(".") or path.suffix.lower() not in FILE_SUFFIXES:
+            continue
+        resolved = path.resolve()
+        if not resolved.is_file() or not resolved.is_relative_to(root):
+            continue
+        files.append(path)
+    return sorted(files, key=lambda path: path.name)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_csv_header(path: Path) -> list[str]:
+    """The header row of a CSV delivery, as written (BOM removed)."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected("not_csv", f"{path.name}: this is a spreadsheet (Excel) file, not CSV text")
+    if b"\x00" in head:
+        raise FileRejected("not_csv", f"{path.name}: binary content, not CSV text")
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
+    except UnicodeDecodeError as error:
+        raise FileRejected("not_utf8", f"{path.name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    if not text.strip():
+        raise FileRejected("empty_file", f"{path.name}: the file is empty (no header row)", rows_in=0)
+    return next(csv.reader(io.StringIO(text)))
+
+
+def read_parquet_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    try:
+        rows = con.execute("select name from parquet_schema($path) where num_children is null", {"path": str(path)})
+        return [row[0] for row in rows.fetchall()]
+    except duckdb.Error as error:
+        raise FileRejected("unreadable_parquet", f"{path.name}: not a readable Parquet file ({error})") from None
+
+
+def map_header(entity: Entity, header: list[str], file_name: str) -> tuple[dict[str, int], list[str]]:
+    """Position of each contract column in the header, and the extra columns.
+
+    Names compare case-insensitively and without surrounding spaces.
+    """
+    normalised = [name.strip().lower() for name in header]
+    positions: dict[str, int] = {}
+    for index, name in enumerate(normalised):
+        if name in positions and name in entity.column_names:
+            raise FileRejected(
+                "duplicate_column",
+                f"{file_name}: column '{name}' appears twice in the header",
+                column_name=name,
+            )
+        positions.setdefault(name, index)
+    missing = [name for name in entity.required_columns if name not in positions]
+    if missing:
+        if len(header) == 1 and ";" in header[0]:
+            raise FileRejected("not_comma_separated", f"{file_name}: the header is not comma-separated")
+        raise FileRejected(
+            "missing_required_column",
+            f"{file_name}: header lacks required column '{missing[0]}'"
+            + (f" (and {', '.join(missing[1:])})" if missing[1:] else ""),
+            column_name=missing[0],
+        )
+    extra = [header[index] for index, name in enumerate(normalised) if name not in entity.column_names]
+    return {name: positions[name] for name in entity.column_names if name in positions}, extra
+
+
+def _select_list(entity: Entity, positions: dict[str, int], source_name: str) -> str:
+    parts = []
+    for name in entity.column_names:
+        if name in positions:
+            parts.append(f"cast({source_name(positions[name])} as varchar)")
+        else:
+            parts.append("cast(null as varchar)")
+    return ", ".join(parts)
+
+
+def _insert_csv(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    path: Path,
+    header: list[str],
+    positions: dict[str, int],
+    lineage: dict[str, str],
+) -> tuple[int, list[tuple]]:
+    """Insert the file's rows; return (rows loaded, malformed lines)."""
+    columns = "{" + ", ".join(f"'c{index}': 'VARCHAR'" for index in range(len(header))) + "}"
+    select_list = _select_list(entity, positions, lambda index: f"c{index}")
+    con.execute("drop table if exists temp.csv_rejects; drop table if exists temp.csv_scans")
+    loaded = con.execute(
+        f"""
+        insert into raw.{entity.name}
+        select {select_list}, $file_name, $file_hash, row_number() over (), $load_id
+        from read_csv(
+            $path, header = true, columns = {columns}, delim = ',', quote = '"', escape = '"',
+            auto_detect = false, strict_mode = true, store_rejects = true,
+            rejects_table = 'csv_rejects', rejects_scan = 'csv_scans'
+        )
+        """,
+        {"path": str(path), **lineage},
+    ).fetchone()[0]
+    # The reader reports one error per missing column of a short line: one reject per line is what we keep.
+    malformed = con.execute(
+        """
+        select line, min(column_name), min(error_type), min(error_message), min(csv_line)
+        from temp.csv_rejects group by line order by line
+        """
+    ).fetchall()
+    names = {f"c{index}": name for index, name in enumerate(header)}
+    return loaded, [(line, names.get(column, column), *rest) for line, column, *rest in malformed]
+
+
+def _insert_parquet(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    path: Path,
+    header: list[str],
+    positions: dict[str, int],
+    lineage: dict[str, str],
+) -> int:
+    select_list = _select_list(entity, positions, lambda index: f'"{header[index]}"')
+    return con.execute(
+        f"""
+        insert into raw.{entity.name}
+        select {select_list}, $file_name, $file_hash, file_row_number + 1, $load_id
+        from read_parquet($path, file_row_number = true)
+        """,
+        {"path": str(path), **lineage},
+    ).fetchone()[0]
+
+
+def _count_csv_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    try:
+        return con.execute(
+            "select count(*) from read_csv($path, header = true, all_varchar = true, ignore_errors = true)",
+            {"path": str(path)},
+        ).fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
+def _renumber_after_malformed_lines(
+    con: duckdb.DuckDBPyConnection, entity: Entity, file_hash_value: str, malformed_rows: list[int]
+) -> None:
+    """Give loaded rows their position in the file when the reader skipped malformed lines before them.
+
+    The k-th loaded row is data row k + (number of skipped rows j whose data row r_j satisfies r_j - j < k).
+    """
+    con.execute("create or replace temp table skipped (data_row bigint, ordinal bigint)")
+    con.executemany("insert into temp.skipped values (?, ?)", [(row, i + 1) for i, row in enumerate(malformed_rows)])
+    con.execute(
+        f"""
+        update raw.{entity.name} as t
+        set _row_number = t._row_number
+            + (select count(*) from temp.skipped as s where s.data_row - s.ordinal < t._row_number)
+        where t._file_hash = $file_hash
+        """,
+        {"file_hash": file_hash_value},
+    )
+
+
+def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, digest: str, load_id: str) -> FileOutcome:
+    """Load one delivery in one transaction: its rows, its malformed lines and its delivery record."""
+    is_parquet = path.suffix.lower() == ".parquet"
+    lineage = {"file_name": path.name, "file_hash": digest, "load_id": load_id}
+    con.execute("begin transaction")
+    try:
+        try:
+            header = read_parquet_header(con, path) if is_parquet else read_csv_header(path)
+            positions, extra = map_header(entity, header, path.name)
+            if is_parquet:
+                loaded, malformed = _insert_parquet(con, entity, path, header, positions, lineage), []
+            else:
+                loaded, malformed = _insert_csv(con, entity, path, header, positions, lineage)
+        except duckdb.Error as error:
+            con.execute("rollback")
+            con.execute("begin transaction")
+            raise FileRejected("unreadable_file", f"{path.name}: could not be read ({error})") from None
+        if malformed:
+            malformed_rows = [line - 1 for line, *_ in malformed]
+            _renumber_after_malformed_lines(con, entity, digest, malformed_rows)
+            con.executemany(
+                "insert into raw._line_rejects values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        entity.name,
+                        path.name,
+                        digest,
+                        load_id,
+                        line - 1,
+                        line,
+                        column,
+                        kind.lower(),
+                        message,
+                        raw.strip(),
+                    )
+                    for line, column, kind, message, raw in malformed
+                ],
+            )
+        outcome = FileOutcome(path.name, "loaded", loaded + len(malformed), loaded, len(malformed))
+        con.execute(
+            "insert into raw._deliveries values (?, ?, ?, ?, now(), ?, ?, ?, ?, 'loaded', ?, ?, true)",
+            [
+                entity.name, path.name, digest, load_id, "parquet" if is_parquet else "csv",
+                outcome.rows_in, loaded, len(malformed),
+                f"{len(malformed)} malformed line(s)" if malformed else None, extra,
+            ],
+        )  # fmt: skip
+    except FileRejected as rejected:
+        rows_in = rejected.rows_in
+        if rows_in is None and not is_parquet and rejected.reason in {"missing_required_column", "duplicate_column"}:
+            rows_in = _count_csv_rows(con, path)
+        outcome = FileOutcome(path.name, "rejected", rows_in, 0, rows_in or 0, str(rejected))
+        con.execute(
+            "insert into raw._file_rejects values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                entity.name,
+                path.name,
+                digest,
+                load_id,
+                rejected.column_name,
+                rejected.reason,
+                str(rejected),
+                rows_in,
+            ],
+        )
+        con.execute(
+            "insert into raw._deliveries values (?, ?, ?, ?, now(), ?, ?, 0, ?, 'rejected', ?, [], true)",
+            [
+                entity.name, path.name, digest, load_id, "parquet" if is_parquet else "csv",
+                rows_in, rows_in or 0, str(rejected),
+            ],
+        )  # fmt: skip
+    con.execute("commit")
+    return outcome
+
+
+def load_entity(con: duckdb.DuckDBPyConnection, entity: Entity, extracts_dir: Path, load_id: str) -> EntityLoad:
+    """Bring raw.<entity> in line with the entity's folder: load new files, mark which versions are current."""
+    folder = extracts_dir / entity.name
+    files = discover_files(folder)
+    result = EntityLoad(entity.name, folder.is_dir())
+    known = {
+        (name, digest)
+        for name, digest in con.execute(
+            "select file_name, file_hash from raw._deliveries where entity = ?", [entity.name]
+        ).fetchall()
+    }
+    present: list[tuple[str, str]] = []
+    for path in files:
+        digest = file_hash(path)
+        present.append((path.name, digest))
+        if (path.name, digest) in known:
+            result.files.append(FileOutcome(path.name, "unchanged"))
+            continue
+        result.files.append(load_file(con, entity, path, digest, load_id))
+    con.execute("begin transaction")
+    con.execute("update raw._deliveries set is_current = false where entity = ?", [entity.name])
+    if present:
+        con.executemany(
+            "update raw._deliveries set is_current = true where entity = ? and file_name = ? and file_hash = ?",
+            [(entity.name, name, digest) for name, digest in present],
+        )
+    con.execute("delete from raw._folders where entity = ?", [entity.name])
+    con.execute("insert into raw._folders values (?, ?, ?)", [entity.name, result.is_delivered, len(files)])
+    con.execute("commit")
+    return result
+
+
+def iter_outcome_lines(load: EntityLoad) -> Iterator[str]:
+    for outcome in load.files:
+        if outcome.status == "rejected":
+            yield f"{load.entity}: rejected file {outcome.message}"
+        elif outcome.rows_rejected:
+            yield f"{load.entity}/{outcome.file_name}: {outcome.rows_rejected} malformed line(s) kept in raw._line_rejects"
+
+
+# --- Dagster assets -------------------------------------------------------------------------------------------
+
+
+def build_ingest_assets(entities: list[Entity]) -> list[dg.AssetsDefinition]:
+    """One asset per contract entity (raw/<entity>), and the loader's own tables (raw/_deliveries ...)."""
+
+    def build(entity: Entity) -> dg.AssetsDefinition:
+        @dg.asset(
+            key=["raw", entity.name],
+            group_name="ingest",
+            kinds={"duckdb"},
+            description=f"Delivered `{entity.name}` files loaded as text into raw.{entity.name}.",
+        )
+        def load(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+            started = time.monotonic()
+            with warehouse.connect_work_database() as con:
+                ensure_raw_schema(con, entities)
+                result = load_entity(con, entity, Path(warehouse.extracts_dir), context.run_id)
+            for line in iter_outcome_lines(result):
+                context.log.warning(line)
+            context.log.info(
+                f"{entity.name}: {len(result.files)} file(s), {result.rows_loaded} row(s) loaded, "
+                f"{result.rows_rejected} rejected, {time.monotonic() - started:.1f}s"
+            )
+            return dg.MaterializeResult(
+                metadata={
+                    "delivered": result.is_delivered,
+                    "files": len(result.files),
+                    "files_rejected": len(result.files_rejected),
+                    "rows_loaded": result.rows_loaded,
+                    "rows_rejected": result.rows_rejected,
+                }
+            )
+
+        return load
+
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(
+                ["raw", name],
+                deps=[dg.AssetKey(["raw", entity.name]) for entity in entities],
+                group_name="ingest",
+                kinds={"duckdb"},
+                description=description,
+            )
+            for name, description in LOADER_TABLES.items()
+        ],
+        name="loader_log",
+    )
+    def loader_log(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
+        """Checks the books balance: rows in = rows loaded + rows rejected for every current file."""
+        with warehouse.connect_work_database() as con:
+            unbalanced = con.execute(
+                """
+                select entity, file_name from raw._deliveries
+                where is_current and rows_in is not null and rows_in <> rows_loaded + rows_rejected
+                """
+            ).fetchall()
+            files, rows = con.execute(
+                "select count(*), coalesce(sum(rows_loaded), 0) from raw._deliveries where is_current"
+            ).fetchone()
+        if unbalanced:
+            raise dg.Failure(f"rows in <> rows loaded + rows rejected for {unbalanced}")
+        for name in LOADER_TABLES:
+            yield dg.MaterializeResult(
+                asset_key=["raw", name], metadata={"current_files": files, "rows_loaded": int(rows)}
+            )
+
+    return [build(entity) for entity in entities] + [loader_log]
