@@ -180,6 +180,13 @@ def render_models(contract: Contract) -> str:
         else:
             columns = [{"name": key, "data_tests": ["not_null"]} for key in entity.key]
             key_tests = [{"unique_combination": {"arguments": {"columns": list(entity.key)}}}]
+        if entity.is_reference:
+            # A reference table is configuration: an unknown code there would silently skew every KPI.
+            columns += [
+                {"name": column.name, "data_tests": [{"accepted_values": {"arguments": {"values": list(column.values)}}}]}
+                for column in entity.columns
+                if column.values
+            ]
         model: dict = {
             "name": prefix + entity.name,
             "description": (

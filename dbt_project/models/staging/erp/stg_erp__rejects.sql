@@ -3,23 +3,28 @@
 {%- set entities = contract_entities() %}
 with
 
-{% for entity_name, entity in entities.items() -%}
-{{ entity_name }}_faults as (
-    {%- for column in entity['columns'] | selectattr('required') %}
-    select
-        '{{ entity_name }}' as entity,
-        _file_name as file_name,
-        _row_number as row_number,
-        '{{ column.name }}' as column_name,
-        split_part(_fault_{{ column.name }}, ': ', 1) as reason,
-        _fault_{{ column.name }} as message,
-        _raw_{{ column.name }} as raw_value,
-        _load_id as load_id
-    from {{ ref('base_erp__' ~ entity_name) }}
-    where _version_rank = 1 and _fault_{{ column.name }} is not null
-    {{- '\n    union all' if not loop.last }}
-    {%- endfor %}
+current_files as (
+    select distinct file_hash from {{ source('erp', '_deliveries') }}
+    where is_current
 ),
+
+{% for entity_name, entity in entities.items() -%}
+    {{ entity_name }}_faults as (
+        {%- for column in entity['columns'] | selectattr('required') %}
+            select
+                '{{ entity_name }}' as entity,
+                _file_name as file_name,
+                _row_number as row_number,
+                '{{ column.name }}' as column_name,
+                split_part(_fault_{{ column.name }}, ': ', 1) as reason,
+                _fault_{{ column.name }} as message,
+                _raw_{{ column.name }} as raw_value,
+                _load_id as load_id
+            from {{ ref('base_erp__' ~ entity_name) }}
+            where _version_rank = 1 and _fault_{{ column.name }} is not null
+            {{- '\n    union all' if not loop.last }}
+        {%- endfor %}
+    ),
 
 {% endfor -%}
 line_rejects as (
@@ -33,7 +38,7 @@ line_rejects as (
         raw_line as raw_value,
         load_id
     from {{ source('erp', '_line_rejects') }}
-    where file_hash in (select file_hash from {{ source('erp', '_deliveries') }} where is_current)
+    where file_hash in (select current_files.file_hash from current_files)
 ),
 
 file_rejects as (
@@ -47,13 +52,13 @@ file_rejects as (
         cast(null as varchar) as raw_value,
         load_id
     from {{ source('erp', '_file_rejects') }}
-    where file_hash in (select file_hash from {{ source('erp', '_deliveries') }} where is_current)
+    where file_hash in (select current_files.file_hash from current_files)
 ),
 
 final as (
     {% for entity_name in entities -%}
-    select * from {{ entity_name }}_faults
-    union all
+        select * from {{ entity_name }}_faults
+        union all
     {% endfor -%}
     select * from line_rejects
     union all
