@@ -33,12 +33,12 @@
 
 {% macro parse_int(expression) -%}
     case when {{ has_shape(expression, 'int') }}
-        then cast({{ dbt.safe_cast('trim(' ~ expression ~ ')', 'decimal(38, 0)') }} as bigint) end
+        then cast({{ try_cast_as('trim(' ~ expression ~ ')', 'decimal(38, 0)') }} as bigint) end
 {%- endmacro %}
 
 {% macro parse_decimal(expression) -%}
     case when {{ has_shape(expression, 'decimal') }}
-        then {{ dbt.safe_cast('trim(' ~ expression ~ ')', 'decimal(38, 10)') }} end
+        then {{ try_cast_as('trim(' ~ expression ~ ')', 'decimal(38, 10)') }} end
 {%- endmacro %}
 
 {% macro parse_bool(expression) -%}
@@ -49,7 +49,7 @@
 {%- endmacro %}
 
 {% macro parse_date(expression) -%}
-    case when {{ has_shape(expression, 'date') }} then {{ dbt.safe_cast('trim(' ~ expression ~ ')', 'date') }} end
+    case when {{ has_shape(expression, 'date') }} then {{ try_cast_as('trim(' ~ expression ~ ')', 'date') }} end
 {%- endmacro %}
 
 {#- An instant as a UTC timestamp without zone: with Z or an offset it is that instant, without one it is
@@ -66,4 +66,13 @@
             then timezone('UTC', try_cast(regexp_replace(trim({{ expression }}), '[Zz]$', '+00:00') as timestamptz))
         else try_cast(replace(trim({{ expression }}), ',', '.') as timestamp)
     end
+{%- endmacro %}
+
+{#- Cast that yields null instead of failing (dbt.safe_cast is a plain cast on some adapters). -#}
+{% macro try_cast_as(expression, type) -%}
+    {{ return(adapter.dispatch('try_cast_as', 'observatory')(expression, type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast_as(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
 {%- endmacro %}
