@@ -41,7 +41,7 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> dict[str, objec
     from orchestration.definitions import build_definitions
 
     started = time.monotonic()
-    job = build_definitions(settings).get_job_def("observatory_job")
+    job = build_definitions(settings).resolve_job_def("observatory_job")
     with run_lock(settings), DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance,
