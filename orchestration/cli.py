@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT, Settings
@@ -17,19 +14,6 @@ from orchestration.settings import PROJECT_ROOT, Settings
 
 class CommandError(Exception):
     """A failure the user can act on: printed as one line plus where to look, never as a traceback."""
-
-
-@contextmanager
-def run_lock(settings: Settings) -> Iterator[None]:
-    """One writer per warehouse: a second run waits for the first to finish."""
-    settings.build_dir.mkdir(parents=True, exist_ok=True)
-    with settings.lock_path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"another run is writing {settings.warehouse_path}; waiting for it to finish ...", flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
 
 
 def run_pipeline(settings: Settings, log_level: str = "INFO") -> dict[str, object]:
@@ -42,7 +26,7 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> dict[str, objec
 
     started = time.monotonic()
     job = build_definitions(settings).resolve_job_def("observatory_job")
-    with run_lock(settings), DagsterInstance.ephemeral() as instance:
+    with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -42,6 +42,7 @@ class Column:
     values: tuple[str, ...] = ()
     constraint: str | None = None
     values_from: str | None = None  # "<reference table>.<column>" holding the canonical codes
+    personal: bool = False  # pseudonymised at load (keyed hash); the raw value never reaches the warehouse
     note: str | None = None
 
 
@@ -56,6 +57,10 @@ class Entity:
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    @property
+    def has_personal_columns(self) -> bool:
+        return any(column.personal for column in self.columns)
 
     @property
     def required_columns(self) -> list[str]:
@@ -95,6 +100,7 @@ def _entity(name: str, spec: dict, is_reference: bool) -> Entity:
                 values=tuple(column_spec.get("values", ())),
                 constraint=column_spec.get("constraint"),
                 values_from=column_spec.get("values_from"),
+                personal=bool(column_spec.get("personal", False)),
                 note=column_spec.get("note"),
             )
         )
@@ -124,6 +130,8 @@ def _column_description(column: Column) -> str:
         parts.append(f"codes: {column.values_from}")
     if column.constraint:
         parts.append(f"constraint: {column.constraint}")
+    if column.personal:
+        parts.append("pseudonymised at load")
     if column.note:
         parts.append(str(column.note))
     return "; ".join(parts)
@@ -183,7 +191,10 @@ def render_models(contract: Contract) -> str:
         if entity.is_reference:
             # A reference table is configuration: an unknown code there would silently skew every KPI.
             columns += [
-                {"name": column.name, "data_tests": [{"accepted_values": {"arguments": {"values": list(column.values)}}}]}
+                {
+                    "name": column.name,
+                    "data_tests": [{"accepted_values": {"arguments": {"values": list(column.values)}}}],
+                }
                 for column in entity.columns
                 if column.values
             ]
@@ -268,6 +279,8 @@ def render_docs(contract: Contract) -> str:
             lines += ["", "| column | type | required | codes / constraint | note |", "|---|---|---|---|---|"]
             for column in entity.columns:
                 codes = ", ".join(f"`{value}`" for value in column.values) or (column.constraint or "")
+                if column.personal:
+                    codes = "pseudonymised at load (keyed hash)"
                 lines.append(
                     f"| `{column.name}` | {column.type} | {'yes' if column.required else ''} | {codes} "
                     f"| {column.note or ''} |"

@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.contract import load_contract
 from orchestration.ingest import build_ingest_assets
+from orchestration.operations import build_daily_schedule, build_freshness_checks, build_landing_sensor
 from orchestration.publish import build_publish_asset
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
@@ -13,7 +14,8 @@ from orchestration.transform import build_dbt_assets, dbt_resource
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    ingest_assets = build_ingest_assets(list(load_contract().entities))
+    entities = list(load_contract().entities)
+    ingest_assets = build_ingest_assets(entities)
     dbt_assets = build_dbt_assets()
     publish_asset = build_publish_asset(dbt_assets)
     observatory_job = dg.define_asset_job(
@@ -24,7 +26,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     return dg.Definitions(
         assets=[*ingest_assets, dbt_assets, publish_asset],
+        asset_checks=[build_freshness_checks(entities)],
         jobs=[observatory_job],
+        schedules=[build_daily_schedule(observatory_job)],
+        sensors=[build_landing_sensor(observatory_job, entities)],
         resources={
             "dbt": dbt_resource(),
             "warehouse": WarehouseResource.from_settings(settings),

@@ -22,7 +22,7 @@ import csv
 import hashlib
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +39,7 @@ create schema if not exists raw;
 create table if not exists raw._deliveries (
     entity varchar, file_name varchar, file_hash varchar, load_id varchar, loaded_at timestamp,
     file_format varchar, rows_in bigint, rows_loaded bigint, rows_rejected bigint, status varchar,
-    message varchar, extra_columns varchar[], is_current boolean
+    message varchar, extra_columns varchar[], is_current boolean, file_modified_at timestamp
 );
 create table if not exists raw._folders (entity varchar, is_delivered boolean, file_count integer);
 create table if not exists raw._file_rejects (
@@ -188,13 +188,20 @@ def map_header(entity: Entity, header: list[str], file_name: str) -> tuple[dict[
     return {name: positions[name] for name in entity.column_names if name in positions}, extra
 
 
-def _select_list(entity: Entity, positions: dict[str, int], source_name: str) -> str:
+def _select_list(entity: Entity, positions: dict[str, int], source_name: Callable[[int], str]) -> str:
+    """Contract columns as text; personal columns replaced by a keyed hash ($pseudonym_key) of the trimmed value."""
     parts = []
-    for name in entity.column_names:
-        if name in positions:
-            parts.append(f"cast({source_name(positions[name])} as varchar)")
-        else:
+    for column in entity.columns:
+        if column.name not in positions:
             parts.append("cast(null as varchar)")
+            continue
+        value = f"cast({source_name(positions[column.name])} as varchar)"
+        if column.personal:
+            value = (
+                f"case when nullif(trim({value}), '') is null then {value} "
+                f"else 'u_' || left(sha256($pseudonym_key || ':' || trim({value})), 20) end"
+            )
+        parts.append(value)
     return ", ".join(parts)
 
 
@@ -282,10 +289,14 @@ def _renumber_after_malformed_lines(
     )
 
 
-def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, digest: str, load_id: str) -> FileOutcome:
+def load_file(
+    con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, digest: str, load_id: str, pseudonym_key: str
+) -> FileOutcome:
     """Load one delivery in one transaction: its rows, its malformed lines and its delivery record."""
     is_parquet = path.suffix.lower() == ".parquet"
     lineage = {"file_name": path.name, "file_hash": digest, "load_id": load_id}
+    if entity.has_personal_columns:
+        lineage["pseudonym_key"] = pseudonym_key
     con.execute("begin transaction")
     try:
         try:
@@ -322,11 +333,12 @@ def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, digest
             )
         outcome = FileOutcome(path.name, "loaded", loaded + len(malformed), loaded, len(malformed))
         con.execute(
-            "insert into raw._deliveries values (?, ?, ?, ?, now(), ?, ?, ?, ?, 'loaded', ?, ?, true)",
+            "insert into raw._deliveries values "
+            "(?, ?, ?, ?, now(), ?, ?, ?, ?, 'loaded', ?, ?, true, timezone('UTC', to_timestamp(?)))",
             [
                 entity.name, path.name, digest, load_id, "parquet" if is_parquet else "csv",
                 outcome.rows_in, loaded, len(malformed),
-                f"{len(malformed)} malformed line(s)" if malformed else None, extra,
+                f"{len(malformed)} malformed line(s)" if malformed else None, extra, path.stat().st_mtime,
             ],
         )  # fmt: skip
     except FileRejected as rejected:
@@ -348,17 +360,20 @@ def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, digest
             ],
         )
         con.execute(
-            "insert into raw._deliveries values (?, ?, ?, ?, now(), ?, ?, 0, ?, 'rejected', ?, [], true)",
+            "insert into raw._deliveries values "
+            "(?, ?, ?, ?, now(), ?, ?, 0, ?, 'rejected', ?, [], true, timezone('UTC', to_timestamp(?)))",
             [
                 entity.name, path.name, digest, load_id, "parquet" if is_parquet else "csv",
-                rows_in, rows_in or 0, str(rejected),
+                rows_in, rows_in or 0, str(rejected), path.stat().st_mtime,
             ],
         )  # fmt: skip
     con.execute("commit")
     return outcome
 
 
-def load_entity(con: duckdb.DuckDBPyConnection, entity: Entity, extracts_dir: Path, load_id: str) -> EntityLoad:
+def load_entity(
+    con: duckdb.DuckDBPyConnection, entity: Entity, extracts_dir: Path, load_id: str, pseudonym_key: str
+) -> EntityLoad:
     """Bring raw.<entity> in line with the entity's folder: load new files, mark which versions are current."""
     folder = extracts_dir / entity.name
     files = discover_files(folder)
@@ -376,7 +391,7 @@ def load_entity(con: duckdb.DuckDBPyConnection, entity: Entity, extracts_dir: Pa
         if (path.name, digest) in known:
             result.files.append(FileOutcome(path.name, "unchanged"))
             continue
-        result.files.append(load_file(con, entity, path, digest, load_id))
+        result.files.append(load_file(con, entity, path, digest, load_id, pseudonym_key))
     con.execute("begin transaction")
     con.execute("update raw._deliveries set is_current = false where entity = ?", [entity.name])
     if present:
@@ -395,7 +410,7 @@ def iter_outcome_lines(load: EntityLoad) -> Iterator[str]:
         if outcome.status == "rejected":
             yield f"{load.entity}: rejected file {outcome.message}"
         elif outcome.rows_rejected:
-            yield f"{load.entity}/{outcome.file_name}: {outcome.rows_rejected} malformed line(s) kept in raw._line_rejects"
+            yield f"{load.entity}/{outcome.file_name}: {outcome.rows_rejected} malformed line(s) kept as rejects"
 
 
 # --- Dagster assets -------------------------------------------------------------------------------------------
@@ -415,7 +430,9 @@ def build_ingest_assets(entities: list[Entity]) -> list[dg.AssetsDefinition]:
             started = time.monotonic()
             with warehouse.connect_work_database() as con:
                 ensure_raw_schema(con, entities)
-                result = load_entity(con, entity, Path(warehouse.extracts_dir), context.run_id)
+                result = load_entity(
+                    con, entity, Path(warehouse.extracts_dir), context.run_id, warehouse.settings.pseudonym_key()
+                )
             for line in iter_outcome_lines(result):
                 context.log.warning(line)
             context.log.info(

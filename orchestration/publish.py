@@ -33,6 +33,9 @@ def _fsync(path: Path) -> None:
 
 def publish_warehouse(work_database: Path, warehouse: Path, run_id: str, memory_limit: str = "4GB") -> PublishReport:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    # A run killed while publishing leaves its half-written copy behind; the run lock makes it safe to remove.
+    for abandoned in warehouse.parent.glob(f".{warehouse.name}.*.publishing"):
+        abandoned.unlink(missing_ok=True)
     staged = warehouse.with_name(f".{warehouse.name}.{uuid.uuid4().hex}.publishing")
     try:
         with duckdb.connect(str(staged), config={"memory_limit": memory_limit}) as con:

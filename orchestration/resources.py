@@ -1,7 +1,11 @@
-"""The one resource every step shares: where the extracts are, where the warehouse goes, DuckDB limits."""
+"""The one resource every step shares: where the extracts are, where the warehouse goes, DuckDB limits,
+and the run lock that keeps two runs from writing one warehouse at once."""
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +21,7 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse_path: str
     memory_limit: str
     threads: int
+    pseudonym_key_file: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -25,7 +30,22 @@ class WarehouseResource(dg.ConfigurableResource):
             warehouse_path=str(settings.warehouse_path),
             memory_limit=settings.memory_limit,
             threads=settings.threads,
+            pseudonym_key_file=str(settings.pseudonym_key_file),
         )
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        """Hold the warehouse's run lock for the whole run (the job runs every step in one process)."""
+        lock_path = self.settings.lock_path
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if context.log:
+                    context.log.warning(f"another run is writing {self.warehouse_path}; waiting for it to finish")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            yield self
 
     @property
     def settings(self) -> Settings:
@@ -36,6 +56,7 @@ class WarehouseResource(dg.ConfigurableResource):
             threads=self.threads,
             dashboard_host="127.0.0.1",
             dashboard_port=8501,
+            pseudonym_key_file=Path(self.pseudonym_key_file),
         )
 
     def connect_work_database(self) -> duckdb.DuckDBPyConnection:

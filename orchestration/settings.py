@@ -6,6 +6,8 @@ Variable (default): meaning.
 - OBSERVATORY_WAREHOUSE (data/warehouse.duckdb): the published warehouse readers open
 - OBSERVATORY_DUCKDB_MEMORY_LIMIT (4GB): DuckDB memory_limit for loads and builds
 - OBSERVATORY_DUCKDB_THREADS (number of cores): DuckDB threads
+- OBSERVATORY_PSEUDONYM_KEY_FILE (data/secrets/pseudonym.key): secret key of the keyed hash that replaces user ids
+  at load; created on first use (mode 0600), never stored in a warehouse. Keep it: a new key gives new pseudonyms.
 - OBSERVATORY_DASHBOARD_HOST (127.0.0.1): address the dashboard binds to
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
 
@@ -16,6 +18,7 @@ write, the dbt target folder and the run lock. It is never read by dashboards.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +28,7 @@ CONTRACT_PATH = Path(__file__).resolve().parent / "contract.yml"
 SHARED_CONTRACT_DIR = PROJECT_ROOT.parent / "shared" / "contract"
 SAMPLE_EXTRACTS_DIR = PROJECT_ROOT / "seeds" / "sample_extracts"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
+DEFAULT_PSEUDONYM_KEY_FILE = PROJECT_ROOT / "data" / "secrets" / "pseudonym.key"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Settings:
     threads: int
     dashboard_host: str
     dashboard_port: int
+    pseudonym_key_file: Path
 
     @classmethod
     def from_env(cls, extracts_dir: Path | None = None, warehouse_path: Path | None = None) -> Settings:
@@ -46,7 +51,18 @@ class Settings:
             threads=int(env.get("OBSERVATORY_DUCKDB_THREADS") or os.cpu_count() or 2),
             dashboard_host=env.get("OBSERVATORY_DASHBOARD_HOST", "127.0.0.1"),
             dashboard_port=int(env.get("OBSERVATORY_DASHBOARD_PORT", "8501")),
+            pseudonym_key_file=Path(env.get("OBSERVATORY_PSEUDONYM_KEY_FILE") or DEFAULT_PSEUDONYM_KEY_FILE),
         )
+
+    def pseudonym_key(self) -> str:
+        """The keyed hash's secret, created on first use."""
+        path = self.pseudonym_key_file
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text().strip()
 
     @property
     def build_dir(self) -> Path:
