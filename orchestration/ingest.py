@@ -294,81 +294,82 @@ def load_file(
 ) -> FileOutcome:
     """Load one delivery in one transaction: its rows, its malformed lines and its delivery record."""
     is_parquet = path.suffix.lower() == ".parquet"
+    file_format = "parquet" if is_parquet else "csv"
     lineage = {"file_name": path.name, "file_hash": digest, "load_id": load_id}
-    if entity.has_personal_columns:
-        lineage["pseudonym_key"] = pseudonym_key
-    con.execute("begin transaction")
     try:
+        header = read_parquet_header(con, path) if is_parquet else read_csv_header(path)
+        positions, extra = map_header(entity, header, path.name)
+        if any(column.personal and column.name in positions for column in entity.columns):
+            lineage["pseudonym_key"] = pseudonym_key
+        con.execute("begin transaction")
         try:
-            header = read_parquet_header(con, path) if is_parquet else read_csv_header(path)
-            positions, extra = map_header(entity, header, path.name)
             if is_parquet:
                 loaded, malformed = _insert_parquet(con, entity, path, header, positions, lineage), []
             else:
                 loaded, malformed = _insert_csv(con, entity, path, header, positions, lineage)
+            if malformed:
+                _record_malformed_lines(con, entity, path.name, digest, load_id, malformed)
+            outcome = FileOutcome(path.name, "loaded", loaded + len(malformed), loaded, len(malformed))
+            con.execute(
+                "insert into raw._deliveries values "
+                "(?, ?, ?, ?, now(), ?, ?, ?, ?, 'loaded', ?, ?, true, timezone('UTC', to_timestamp(?)))",
+                [
+                    entity.name, path.name, digest, load_id, file_format, outcome.rows_in, loaded, len(malformed),
+                    f"{len(malformed)} malformed line(s)" if malformed else None, extra, path.stat().st_mtime,
+                ],
+            )  # fmt: skip
+            con.execute("commit")
         except duckdb.Error as error:
             con.execute("rollback")
-            con.execute("begin transaction")
             raise FileRejected("unreadable_file", f"{path.name}: could not be read ({error})") from None
-        if malformed:
-            malformed_rows = [line - 1 for line, *_ in malformed]
-            _renumber_after_malformed_lines(con, entity, digest, malformed_rows)
-            con.executemany(
-                "insert into raw._line_rejects values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        entity.name,
-                        path.name,
-                        digest,
-                        load_id,
-                        line - 1,
-                        line,
-                        column,
-                        kind.lower(),
-                        message,
-                        raw.strip(),
-                    )
-                    for line, column, kind, message, raw in malformed
-                ],
-            )
-        outcome = FileOutcome(path.name, "loaded", loaded + len(malformed), loaded, len(malformed))
-        con.execute(
-            "insert into raw._deliveries values "
-            "(?, ?, ?, ?, now(), ?, ?, ?, ?, 'loaded', ?, ?, true, timezone('UTC', to_timestamp(?)))",
-            [
-                entity.name, path.name, digest, load_id, "parquet" if is_parquet else "csv",
-                outcome.rows_in, loaded, len(malformed),
-                f"{len(malformed)} malformed line(s)" if malformed else None, extra, path.stat().st_mtime,
-            ],
-        )  # fmt: skip
+        return outcome
     except FileRejected as rejected:
-        rows_in = rejected.rows_in
-        if rows_in is None and not is_parquet and rejected.reason in {"missing_required_column", "duplicate_column"}:
-            rows_in = _count_csv_rows(con, path)
-        outcome = FileOutcome(path.name, "rejected", rows_in, 0, rows_in or 0, str(rejected))
-        con.execute(
-            "insert into raw._file_rejects values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                entity.name,
-                path.name,
-                digest,
-                load_id,
-                rejected.column_name,
-                rejected.reason,
-                str(rejected),
-                rows_in,
-            ],
-        )
-        con.execute(
-            "insert into raw._deliveries values "
-            "(?, ?, ?, ?, now(), ?, ?, 0, ?, 'rejected', ?, [], true, timezone('UTC', to_timestamp(?)))",
-            [
-                entity.name, path.name, digest, load_id, "parquet" if is_parquet else "csv",
-                rows_in, rows_in or 0, str(rejected), path.stat().st_mtime,
-            ],
-        )  # fmt: skip
+        return _record_rejected_file(con, entity, path, digest, load_id, rejected)
+
+
+def _record_malformed_lines(
+    con: duckdb.DuckDBPyConnection, entity: Entity, file_name: str, digest: str, load_id: str, malformed: list[tuple]
+) -> None:
+    _renumber_after_malformed_lines(con, entity, digest, [line - 1 for line, *_ in malformed])
+    con.executemany(
+        "insert into raw._line_rejects values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                entity.name, file_name, digest, load_id, line - 1, line, column, kind.lower(), message,
+                # The raw line of an entity with user ids could hold one: keep it only where none can be.
+                None if entity.has_personal_columns else raw.strip(),
+            )
+            for line, column, kind, message, raw in malformed
+        ],
+    )  # fmt: skip
+
+
+def _record_rejected_file(
+    con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, digest: str, load_id: str, rejected: FileRejected
+) -> FileOutcome:
+    rows_in = rejected.rows_in
+    if (
+        rows_in is None
+        and path.suffix.lower() == ".csv"
+        and rejected.reason in {"missing_required_column", "duplicate_column"}
+    ):
+        rows_in = _count_csv_rows(con, path)
+    file_format = path.suffix.lower().lstrip(".")
+    con.execute("begin transaction")
+    con.execute(
+        "insert into raw._file_rejects values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [entity.name, path.name, digest, load_id, rejected.column_name, rejected.reason, str(rejected), rows_in],
+    )
+    con.execute(
+        "insert into raw._deliveries values "
+        "(?, ?, ?, ?, now(), ?, ?, 0, ?, 'rejected', ?, [], true, timezone('UTC', to_timestamp(?)))",
+        [
+            entity.name, path.name, digest, load_id, file_format, rows_in, rows_in or 0, str(rejected),
+            path.stat().st_mtime,
+        ],
+    )  # fmt: skip
     con.execute("commit")
-    return outcome
+    return FileOutcome(path.name, "rejected", rows_in, 0, rows_in or 0, str(rejected))
 
 
 def load_entity(
