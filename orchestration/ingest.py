@@ -92,11 +92,6 @@ class EntityLoad:
         return [outcome for outcome in self.files if outcome.status == "rejected"]
 
 
-def connect(database: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
-    database.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(database), config={"memory_limit": memory_limit, "threads": threads})
-
-
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: list[Entity]) -> None:
     con.execute(SCHEMA_DDL)
     for entity in entities:
@@ -220,12 +215,12 @@ def _insert_csv(
     loaded = con.execute(
         f"""
         insert into raw.{entity.name}
-        select {select_list}, $file_name, $file_hash, row_number() over (), $load_id
+        select {select_list}, $file_name, $file_hash, ordinality, $load_id
         from read_csv(
             $path, header = true, columns = {columns}, delim = ',', quote = '"', escape = '"',
             auto_detect = false, strict_mode = true, store_rejects = true,
             rejects_table = 'csv_rejects', rejects_scan = 'csv_scans'
-        )
+        ) with ordinality
         """,
         {"path": str(path), **lineage},
     ).fetchone()[0]

@@ -14,6 +14,14 @@ import duckdb
 from orchestration.settings import Settings
 
 
+def connect(database: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to a working database, within the run's limits."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        str(database), config={"memory_limit": memory_limit, "threads": threads, "enable_progress_bar": False}
+    )
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """Paths and limits of one run; defaults come from orchestration.settings (environment variables)."""
 
@@ -60,9 +68,7 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
     def connect_work_database(self) -> duckdb.DuckDBPyConnection:
-        path = self.settings.work_database
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(path), config={"memory_limit": self.memory_limit, "threads": self.threads})
+        return connect(self.settings.work_database, self.memory_limit, self.threads)
 
     def dbt_vars(self) -> dict[str, str | int]:
         return {

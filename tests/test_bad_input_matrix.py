@@ -388,7 +388,9 @@ def test_previously_loaded_data_is_unchanged_by_the_bad_deliveries(matrix: Matri
 def test_files_outside_entity_folders_and_links_leading_out_are_not_deliveries(matrix: MatrixRun):
     names = {name for (name,) in work(matrix.warehouse, "select file_name from raw._deliveries")}
     assert "c48_no_entity_folder.csv" not in names and "c49_link.csv" not in names
-    assert query(matrix.warehouse, "select count(*) from staging.stg_erp__sales_orders where order_id in ('C48', 'C49')") == [(0,)]
+    assert query(
+        matrix.warehouse, "select count(*) from staging.stg_erp__sales_orders where order_id in ('C48', 'C49')"
+    ) == [(0,)]
 
 
 def staged_keys(warehouse: Path, entity: str, key_column: str, keys: list[str]) -> list[str]:
@@ -423,15 +425,21 @@ def test_bad_delivery_has_its_expected_outcome(case: Case, matrix: MatrixRun):
             [file_name],
         )
         assert any(
-            row[0] == expect["row"] and row[2] == expect["reason"] and (expect["column"] is None or row[1] == expect["column"])
+            row[0] == expect["row"]
+            and row[2] == expect["reason"]
+            and (expect["column"] is None or row[1] == expect["column"])
             for row in rows
         ), rows
         if "keys" in expect:
             assert staged_keys(warehouse, entity, "order_id", expect["keys"]) == expect["keys"]
     elif case.outcome == "flagged":
         key_column, key = expect["key"]
-        columns = f"is_flagged, {expect['column']}" if "column" in expect else f"is_flagged, has_unknown_{expect['unknown']}"
-        rows = query(warehouse, f"select {columns} from staging.stg_erp__{expect['entity']} where {key_column} = ?", [key])
+        columns = (
+            f"is_flagged, {expect['column']}" if "column" in expect else f"is_flagged, has_unknown_{expect['unknown']}"
+        )
+        rows = query(
+            warehouse, f"select {columns} from staging.stg_erp__{expect['entity']} where {key_column} = ?", [key]
+        )
         assert len(rows) == 1
         is_flagged, value = rows[0]
         assert is_flagged
@@ -446,7 +454,11 @@ def test_bad_delivery_has_its_expected_outcome(case: Case, matrix: MatrixRun):
             assert loaded == [(expect["rows"],)]
         if "column" in expect:
             column, value = expect["column"]
-            rows = query(warehouse, f"select cast({column} as varchar) from staging.stg_erp__{target} where order_id = ?", expect["keys"])
+            rows = query(
+                warehouse,
+                f"select cast({column} as varchar) from staging.stg_erp__{target} where order_id = ?",
+                expect["keys"],
+            )
             assert rows == [(value,)]
         if "extra_columns" in expect:
             extra = work(warehouse, "select extra_columns from raw._deliveries where file_name = ?", [file_name])
@@ -455,3 +467,55 @@ def test_bad_delivery_has_its_expected_outcome(case: Case, matrix: MatrixRun):
         assert case.outcome == "ignored"
         assert work(warehouse, "select count(*) from raw._deliveries where file_name = ?", [file_name]) == [(0,)]
         assert staged_keys(warehouse, "sales_orders", "order_id", expect["keys"]) == []
+
+
+LARGE_FILE_LOADER = """
+import resource, sys
+from pathlib import Path
+import duckdb
+from orchestration import ingest
+from orchestration.contract import load_contract
+from orchestration.resources import connect
+
+extracts, database = Path(sys.argv[1]), Path(sys.argv[2])
+entity = load_contract().entity("usage_events")
+with connect(database, "512MB", 2) as con:
+    ingest.ensure_raw_schema(con, [entity])
+    result = ingest.load_entity(con, entity, extracts, "large", "key")
+    rows = con.execute("select count(*), max(_row_number) from raw.usage_events").fetchone()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(result.rows_loaded, result.rows_rejected, rows[0], rows[1], peak)
+"""
+
+
+def test_a_one_gigabyte_file_loads_within_the_memory_limit(tmp_path: Path):
+    """A 1 GB delivery streams through DuckDB's reader under a 512 MB memory limit: no out-of-memory crash."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "extracts" / "usage_events"
+    folder.mkdir(parents=True)
+    big = folder / "usage_events_big.csv"
+    rows = 19_000_000
+    with duckdb.connect() as con:
+        con.execute(
+            f"""
+            copy (
+                select 'E' || i as event_id, 'user-' || (i % 5000) as user_id,
+                    strftime(timestamp '2026-01-01' + to_seconds(i % 8000000), '%Y-%m-%dT%H:%M:%SZ') as occurred_at,
+                    'VA0' || (i % 9) as transaction_code, 'ui' as channel, (i % 600) / 10 as duration_seconds
+                from range({rows}) as numbers(i)
+            ) to '{big}' (header)
+            """
+        )
+    assert big.stat().st_size > 1_000_000_000
+    result = subprocess.run(
+        [sys.executable, "-c", LARGE_FILE_LOADER, str(tmp_path / "extracts"), str(tmp_path / "work.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded, rejected, counted, last_row, peak_megabytes = map(int, result.stdout.splitlines()[-1].split())
+    assert (loaded, rejected, counted, last_row) == (rows, 0, rows, rows)
+    assert peak_megabytes < 1500, f"peak resident memory {peak_megabytes} MB"

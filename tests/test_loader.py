@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ORDERS_CSV, SITES_CSV, Run, query, write_file
+from conftest import SITES_CSV, Run, query, write_file
 
 from orchestration.cli import CommandError
 from orchestration.contract import load_contract
@@ -23,7 +23,9 @@ def work_query(warehouse: Path, sql: str) -> list[tuple]:
 
 def test_round_trip_publishes_one_staging_relation_per_entity_and_a_rejects_relation(extracts: Path, run: Run):
     warehouse = run(extracts)
-    relations = {name for (name,) in query(warehouse, "select table_name from duckdb_tables() where schema_name = 'staging'")}
+    relations = {
+        name for (name,) in query(warehouse, "select table_name from duckdb_tables() where schema_name = 'staging'")
+    }
     for entity in load_contract().extracts:
         assert f"stg_erp__{entity.name}" in relations
     assert "stg_erp__rejects" in relations
@@ -92,7 +94,10 @@ def bad_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_file(folder, "sales_orders", "sales_orders_2.csv", "order_id,site_id,status\nB9,S1,open\n")
     write_file(folder, "sales_order_lines", "lines_1.csv", BAD_LINES)
     write_file(
-        folder, "code_map", "code_map.csv", "domain,source_code,canonical_code,source_system\nsales_orders.channel,edi-in,edi,legacy\n"
+        folder,
+        "code_map",
+        "code_map.csv",
+        "domain,source_code,canonical_code,source_system\nsales_orders.channel,edi-in,edi,legacy\n",
     )
     warehouse = folder.parent / "warehouse.duckdb"
     run_pipeline(Settings.from_env(folder, warehouse), "ERROR")
@@ -136,7 +141,8 @@ def test_malformed_line_is_kept_with_its_row_number_and_later_rows_keep_theirs(b
 def test_header_without_a_required_column_rejects_that_file_only_and_names_it(bad_delivery: Path):
     rows = query(
         bad_delivery,
-        "select file_name, column_name, reason, message from staging.stg_erp__rejects where file_name = 'sales_orders_2.csv'",
+        "select file_name, column_name, reason, message from staging.stg_erp__rejects "
+        "where file_name = 'sales_orders_2.csv'",
     )
     assert len(rows) == 1
     file_name, column, reason, message = rows[0]
@@ -196,7 +202,9 @@ def test_delivered_reference_table_replaces_the_shipped_default(extracts: Path, 
         "step,activity,is_required\n1,order_created,true\n2,shipped,true\n3,invoiced,false\n",
     )
     warehouse = run(extracts)
-    rows = query(warehouse, "select step, activity, is_required from staging.stg_reference__process_standard order by step")
+    rows = query(
+        warehouse, "select step, activity, is_required from staging.stg_reference__process_standard order by step"
+    )
     assert rows == [(1, "order_created", True), (2, "shipped", True), (3, "invoiced", False)]
 
 

@@ -197,7 +197,9 @@ def test_two_runs_over_the_same_extracts_publish_identical_relations(reliability
 def test_a_redelivered_identical_file_changes_nothing(reliability: dict[str, Path], tmp_path: Path):
     extracts = tmp_path / "extracts"
     shutil.copytree(reliability["both"], extracts)
-    shutil.copy(extracts / "sales_orders" / "sales_orders_20260106.csv", extracts / "sales_orders" / "sales_orders_20260107.csv")
+    shutil.copy(
+        extracts / "sales_orders" / "sales_orders_20260106.csv", extracts / "sales_orders" / "sales_orders_20260107.csv"
+    )
     warehouse = tmp_path / "published" / "warehouse.duckdb"
     run_pipeline(Settings.from_env(extracts, warehouse), "ERROR")
     # The rows now come from the later file of the two identical ones; every value stays the same.
