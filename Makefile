@@ -36,9 +36,11 @@ browser-deps:
 dashboard: $(INSTALLED)
 	$(BIN)/observatory dashboard
 
+# The Dagster UI, daemon, sensor and schedule; run history lives in .dagster_home/ (not committed).
 dagster: $(INSTALLED)
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} && mkdir -p $$DAGSTER_HOME && \
-		DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m orchestration.definitions
+	export DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} && mkdir -p $$DAGSTER_HOME && \
+		{ test -f $$DAGSTER_HOME/dagster.yaml || cp orchestration/dagster.yaml $$DAGSTER_HOME/; } && \
+		$(BIN)/dagster dev -m orchestration.definitions
 
 contract: $(INSTALLED)
 	$(BIN)/python -m orchestration.contract
