@@ -74,20 +74,21 @@ def command_dashboard(args: argparse.Namespace) -> int:
 
 def command_generate(args: argparse.Namespace) -> int:
     from simulator import generate
+    from simulator.__main__ import describe
 
-    result = generate(
-        Path(args.out),
-        sites=args.sites,
-        days=args.days,
-        start=args.start,
-        seed=args.seed,
-        file_format=args.format,
-        config=args.config,
-    )
-    print(
-        f"wrote {result.rows:,} rows in {result.files:,} files to {args.out} in {result.seconds:.2f}s "
-        f"({result.rows_per_second:,.0f} rows/s)"
-    )
+    try:
+        result = generate(
+            Path(args.out),
+            sites=args.sites,
+            days=args.days,
+            start=args.start,
+            seed=args.seed,
+            file_format=args.format,
+            config=args.config,
+        )
+    except (ValueError, OSError) as error:
+        raise CommandError(str(error)) from None
+    print(describe(result, Path(args.out)))
     return 0
 
 

@@ -97,12 +97,12 @@ class Parameters:
     partial_first_shipment_surge: float = 0.15
     count_mismatch_rate: float = 0.025
     count_mismatch_surge: float = 0.15
-    exception_surge: float = 3.0
+    exception_surge: float = 5.0
     ticket_surge_per_user_day: float = 0.12
     invoice_error_rate: float = 0.01
     invoice_error_surge: float = 0.05
     process_deviation_rate: float = 0.02
-    process_deviation_surge: float = 0.12
+    process_deviation_surge: float = 0.25
     late_approval_rate: float = 0.02
     late_approval_surge: float = 0.25
 
