@@ -17,9 +17,9 @@ from orchestration.settings import Settings
 def connect(database: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
     """A read-write connection to a working database, within the run's limits."""
     database.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(
-        str(database), config={"memory_limit": memory_limit, "threads": threads, "enable_progress_bar": False}
-    )
+    con = duckdb.connect(str(database), config={"memory_limit": memory_limit, "threads": threads})
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 class WarehouseResource(dg.ConfigurableResource):
