@@ -200,58 +200,89 @@ def _select_list(entity: Entity, positions: dict[str, int], source_name: Callabl
     return ", ".join(parts)
 
 
-def _insert_csv(
-    con: duckdb.DuckDBPyConnection,
-    entity: Entity,
-    path: Path,
-    header: list[str],
-    positions: dict[str, int],
-    lineage: dict[str, str],
-) -> tuple[int, list[tuple]]:
-    """Insert the file's rows; return (rows loaded, malformed lines)."""
-    columns = "{" + ", ".join(f"'c{index}': 'VARCHAR'" for index in range(len(header))) + "}"
-    select_list = _select_list(entity, positions, lambda index: f"c{index}")
-    con.execute("drop table if exists temp.csv_rejects; drop table if exists temp.csv_scans")
-    loaded = con.execute(
+@dataclass(frozen=True)
+class Delivery:
+    """A new file to load, with its header already read and mapped onto the contract."""
+
+    path: Path
+    digest: str
+    header: tuple[str, ...]
+    positions: dict[str, int]
+    extra: list[str]
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.path.suffix.lower() == ".parquet"
+
+
+# Files of one entity with the same header are read in one scan; a file this large is read on its own, so its
+# rows are numbered while streaming, with no window over the whole file.
+BATCH_FILE_BYTES = 256 * 1024 * 1024
+
+
+def plan_batches(deliveries: list[Delivery]) -> list[list[Delivery]]:
+    batches: dict[tuple, list[Delivery]] = {}
+    alone = []
+    for delivery in deliveries:
+        if delivery.path.stat().st_size > BATCH_FILE_BYTES:
+            alone.append([delivery])
+        else:
+            batches.setdefault((delivery.is_parquet, delivery.header), []).append(delivery)
+    return list(batches.values()) + alone
+
+
+def _insert_batch(
+    con: duckdb.DuckDBPyConnection, entity: Entity, batch: list[Delivery], load_id: str, pseudonym_key: str
+) -> list[tuple]:
+    """Insert every row of a batch of same-header files; return the malformed lines (file, line, column, ...)."""
+    first = batch[0]
+    parameters: dict[str, object] = {"paths": [str(delivery.path) for delivery in batch], "load_id": load_id}
+    if any(column.personal and column.name in first.positions for column in entity.columns):
+        parameters["pseudonym_key"] = pseudonym_key
+    con.execute("create or replace temp table batch_files (path varchar, file_name varchar, file_hash varchar)")
+    con.executemany(
+        "insert into temp.batch_files values (?, ?, ?)",
+        [(str(delivery.path), delivery.path.name, delivery.digest) for delivery in batch],
+    )
+    # A lone file is numbered while it streams; several need their own count each.
+    ordinal = "ordinality" if len(batch) == 1 else "row_number() over (partition by filename order by ordinality)"
+    if first.is_parquet:
+        select_list = _select_list(entity, first.positions, lambda index: f'"{first.header[index]}"')
+        ordinal = "file_row_number + 1"
+        scan = "read_parquet($paths, filename = true, file_row_number = true)"
+    else:
+        select_list = _select_list(entity, first.positions, lambda index: f"c{index}")
+        columns = "{" + ", ".join(f"'c{index}': 'VARCHAR'" for index in range(len(first.header))) + "}"
+        con.execute("drop table if exists temp.csv_rejects; drop table if exists temp.csv_scans")
+        scan = f"""read_csv(
+            $paths, header = true, columns = {columns}, delim = ',', quote = '"', escape = '"',
+            auto_detect = false, strict_mode = true, filename = true, store_rejects = true,
+            rejects_table = 'csv_rejects', rejects_scan = 'csv_scans'
+        ) with ordinality"""
+    con.execute(
         f"""
         insert into raw.{entity.name}
-        select {select_list}, $file_name, $file_hash, ordinality, $load_id
-        from read_csv(
-            $path, header = true, columns = {columns}, delim = ',', quote = '"', escape = '"',
-            auto_detect = false, strict_mode = true, store_rejects = true,
-            rejects_table = 'csv_rejects', rejects_scan = 'csv_scans'
-        ) with ordinality
+        select {select_list}, files.file_name, files.file_hash, {ordinal}, $load_id
+        from {scan} as source
+        inner join temp.batch_files as files on files.path = source.filename
         """,
-        {"path": str(path), **lineage},
-    ).fetchone()[0]
+        parameters,
+    )
+    if first.is_parquet:
+        return []
     # The reader reports one error per missing column of a short line: one reject per line is what we keep.
     malformed = con.execute(
         """
-        select line, min(column_name), min(error_type), min(error_message), min(csv_line)
-        from temp.csv_rejects group by line order by line
+        select scans.file_path, errors.line, min(errors.column_name), min(errors.error_type),
+            min(errors.error_message), min(errors.csv_line)
+        from temp.csv_rejects as errors
+        inner join temp.csv_scans as scans on scans.scan_id = errors.scan_id and scans.file_id = errors.file_id
+        group by scans.file_path, errors.line
+        order by scans.file_path, errors.line
         """
     ).fetchall()
-    names = {f"c{index}": name for index, name in enumerate(header)}
-    return loaded, [(line, names.get(column, column), *rest) for line, column, *rest in malformed]
-
-
-def _insert_parquet(
-    con: duckdb.DuckDBPyConnection,
-    entity: Entity,
-    path: Path,
-    header: list[str],
-    positions: dict[str, int],
-    lineage: dict[str, str],
-) -> int:
-    select_list = _select_list(entity, positions, lambda index: f'"{header[index]}"')
-    return con.execute(
-        f"""
-        insert into raw.{entity.name}
-        select {select_list}, $file_name, $file_hash, file_row_number + 1, $load_id
-        from read_parquet($path, file_row_number = true)
-        """,
-        {"path": str(path), **lineage},
-    ).fetchone()[0]
+    names = {f"c{index}": name for index, name in enumerate(first.header)}
+    return [(path, line, names.get(column, column), *rest) for path, line, column, *rest in malformed]
 
 
 def _count_csv_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
@@ -284,53 +315,62 @@ def _renumber_after_malformed_lines(
     )
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, digest: str, load_id: str, pseudonym_key: str
-) -> FileOutcome:
-    """Load one delivery in one transaction: its rows, its malformed lines and its delivery record."""
-    is_parquet = path.suffix.lower() == ".parquet"
-    file_format = "parquet" if is_parquet else "csv"
-    lineage = {"file_name": path.name, "file_hash": digest, "load_id": load_id}
+def load_batch(
+    con: duckdb.DuckDBPyConnection, entity: Entity, batch: list[Delivery], load_id: str, pseudonym_key: str
+) -> list[FileOutcome]:
+    """Load a batch of deliveries in one transaction: their rows, malformed lines and delivery records.
+
+    When the reader fails on the batch, each file is tried on its own, so one unreadable file is rejected alone.
+    """
+    con.execute("begin transaction")
     try:
-        header = read_parquet_header(con, path) if is_parquet else read_csv_header(path)
-        positions, extra = map_header(entity, header, path.name)
-        if any(column.personal and column.name in positions for column in entity.columns):
-            lineage["pseudonym_key"] = pseudonym_key
-        con.execute("begin transaction")
-        try:
-            if is_parquet:
-                loaded, malformed = _insert_parquet(con, entity, path, header, positions, lineage), []
-            else:
-                loaded, malformed = _insert_csv(con, entity, path, header, positions, lineage)
-            if malformed:
-                _record_malformed_lines(con, entity, path.name, digest, load_id, malformed)
-            outcome = FileOutcome(path.name, "loaded", loaded + len(malformed), loaded, len(malformed))
+        malformed = _insert_batch(con, entity, batch, load_id, pseudonym_key)
+        loaded = dict(
+            con.execute(
+                f"select _file_hash, count(*) from raw.{entity.name} where _load_id = $load_id "
+                "and _file_hash in (select file_hash from temp.batch_files) group by _file_hash",
+                {"load_id": load_id},
+            ).fetchall()
+        )
+        outcomes = []
+        for delivery in batch:
+            lines = [row[1:] for row in malformed if row[0] == str(delivery.path)]
+            if lines:
+                _record_malformed_lines(con, entity, delivery, load_id, lines)
+            rows = loaded.get(delivery.digest, 0)
+            outcome = FileOutcome(delivery.path.name, "loaded", rows + len(lines), rows, len(lines))
             con.execute(
                 "insert into raw._deliveries values "
                 "(?, ?, ?, ?, now(), ?, ?, ?, ?, 'loaded', ?, ?, true, timezone('UTC', to_timestamp(?)))",
                 [
-                    entity.name, path.name, digest, load_id, file_format, outcome.rows_in, loaded, len(malformed),
-                    f"{len(malformed)} malformed line(s)" if malformed else None, extra, path.stat().st_mtime,
+                    entity.name, delivery.path.name, delivery.digest, load_id,
+                    "parquet" if delivery.is_parquet else "csv", outcome.rows_in, rows, len(lines),
+                    f"{len(lines)} malformed line(s)" if lines else None, delivery.extra, delivery.path.stat().st_mtime,
                 ],
             )  # fmt: skip
-            con.execute("commit")
-        except duckdb.Error as error:
-            con.execute("rollback")
-            raise FileRejected("unreadable_file", f"{path.name}: could not be read ({error})") from None
-        return outcome
-    except FileRejected as rejected:
-        return _record_rejected_file(con, entity, path, digest, load_id, rejected)
+            outcomes.append(outcome)
+        con.execute("commit")
+        return outcomes
+    except duckdb.Error as error:
+        con.execute("rollback")
+        if len(batch) > 1:
+            return [
+                outcome for delivery in batch for outcome in load_batch(con, entity, [delivery], load_id, pseudonym_key)
+            ]
+        rejected = FileRejected("unreadable_file", f"{batch[0].path.name}: could not be read ({error})")
+        return [_record_rejected_file(con, entity, batch[0].path, batch[0].digest, load_id, rejected)]
 
 
 def _record_malformed_lines(
-    con: duckdb.DuckDBPyConnection, entity: Entity, file_name: str, digest: str, load_id: str, malformed: list[tuple]
+    con: duckdb.DuckDBPyConnection, entity: Entity, delivery: Delivery, load_id: str, malformed: list[tuple]
 ) -> None:
-    _renumber_after_malformed_lines(con, entity, digest, [line - 1 for line, *_ in malformed])
+    _renumber_after_malformed_lines(con, entity, delivery.digest, [line - 1 for line, *_ in malformed])
     con.executemany(
         "insert into raw._line_rejects values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                entity.name, file_name, digest, load_id, line - 1, line, column, kind.lower(), message,
+                entity.name, delivery.path.name, delivery.digest, load_id, line - 1, line, column, kind.lower(),
+                message,
                 # The raw line of an entity with user ids could hold one: keep it only where none can be.
                 None if entity.has_personal_columns else raw.strip(),
             )
@@ -381,13 +421,22 @@ def load_entity(
         ).fetchall()
     }
     present: list[tuple[str, str]] = []
+    deliveries: list[Delivery] = []
     for path in files:
         digest = file_hash(path)
         present.append((path.name, digest))
         if (path.name, digest) in known:
             result.files.append(FileOutcome(path.name, "unchanged"))
             continue
-        result.files.append(load_file(con, entity, path, digest, load_id, pseudonym_key))
+        try:
+            header = read_parquet_header(con, path) if path.suffix.lower() == ".parquet" else read_csv_header(path)
+            positions, extra = map_header(entity, header, path.name)
+        except FileRejected as rejected:
+            result.files.append(_record_rejected_file(con, entity, path, digest, load_id, rejected))
+            continue
+        deliveries.append(Delivery(path, digest, tuple(header), positions, extra))
+    for batch in plan_batches(deliveries):
+        result.files.extend(load_batch(con, entity, batch, load_id, pseudonym_key))
     con.execute("begin transaction")
     con.execute("update raw._deliveries set is_current = false where entity = ?", [entity.name])
     if present:
