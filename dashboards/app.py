@@ -1,8 +1,54 @@
-"""Placeholder until the scorecards land: shows which warehouse would be read."""
+"""Adoption Observatory scorecards: navigation and global filters; each page lives in pages/.
 
-import os
+Run with ``observatory dashboard`` (it sets OBSERVATORY_WAREHOUSE to the published file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
-st.title("Adoption Observatory")
-st.write(f"Warehouse: `{os.environ.get('OBSERVATORY_WAREHOUSE', 'data/warehouse.duckdb')}`")
+from dashboards import data, filters
+
+PAGES_DIR = Path(__file__).resolve().parent / "views"
+
+# (file, title, icon): the order of the navigation menu.
+PAGES = (
+    ("network_review.py", "Network review", ":material/public:"),
+    ("site_scorecard.py", "Site scorecard", ":material/warehouse:"),
+    ("hypercare_tracker.py", "Hypercare tracker", ":material/monitor_heart:"),
+    ("adoption.py", "Adoption", ":material/groups:"),
+    ("finance_close.py", "Finance close", ":material/account_balance:"),
+    ("data_quality.py", "Data quality", ":material/rule:"),
+    ("kpi_dictionary.py", "KPI dictionary", ":material/menu_book:"),
+)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Adoption Observatory", page_icon=":material/insights:", layout="wide")
+    try:
+        data.check_warehouse()
+    except data.WarehouseUnavailable as problem:
+        st.title("Adoption Observatory")
+        st.warning(str(problem), icon=":material/database:")
+        st.code("observatory run\nobservatory dashboard", language="bash")
+        st.stop()
+
+    navigation = st.navigation(
+        [
+            st.Page(PAGES_DIR / file, title=title, icon=icon, default=index == 0)
+            for index, (file, title, icon) in enumerate(PAGES)
+        ]
+    )
+    first_date, last_date, data_through_date = data.kpi_date_range()
+    filters.render_sidebar(data.sites(), first_date, last_date, data_through_date)
+    published = data.publish_info()
+    st.sidebar.caption(
+        f"Data through {data_through_date:%d %b %Y}"
+        + (f" · published {published['published_at_utc']:%d %b %Y %H:%M} UTC" if published else "")
+    )
+    navigation.run()
+
+
+main()

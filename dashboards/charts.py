@@ -1,0 +1,265 @@
+"""Altair helpers: one set of RAG colours, one palette for sites, tooltips everywhere, and a row guard.
+
+Every chart's data is aggregated in SQL before it gets here; ``guard`` refuses a frame over Altair's
+5,000-row limit instead of raising the limit (a bigger frame means a query that should aggregate more).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+MAX_CHART_ROWS = 5_000
+
+RAG_ORDER = ["green", "amber", "red", "no target"]
+RAG_COLOURS = {"green": "#2e7d32", "amber": "#f0a202", "red": "#c62828", "no target": "#b0b0b0"}
+GATE_COLOURS = {"proceed": RAG_COLOURS["green"], "hold": RAG_COLOURS["amber"], "pause": RAG_COLOURS["red"]}
+RECOVERY_COLOURS = {"recovered": RAG_COLOURS["green"], "not recovered": RAG_COLOURS["red"]}
+SUPPRESSED_COLOUR = "#d9d9d9"
+# Sites, legal entities and other series: no pure red, green or amber, which mean RAG here.
+SERIES_PALETTE = [
+    "#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#393b79",
+    "#bcbd22", "#aec7e8", "#c5b0d5", "#c49c94", "#9edae5", "#843c39",
+]  # fmt: skip
+CELL_STEP = 22  # px per heat-map row
+REFERENCE_DASHES = {"target": [6, 4], "baseline": [2, 2]}
+
+
+class ChartTooLarge(ValueError):
+    """A chart was handed more rows than Altair embeds; aggregate further in SQL."""
+
+
+def guard(frame: pd.DataFrame) -> pd.DataFrame:
+    if len(frame) > MAX_CHART_ROWS:
+        raise ChartTooLarge(f"{len(frame)} rows for one chart (limit {MAX_CHART_ROWS}): aggregate in SQL first")
+    return frame
+
+
+def _scale(colours: dict[str, str]) -> alt.Scale:
+    return alt.Scale(domain=list(colours), range=list(colours.values()))
+
+
+def rag_scale() -> alt.Scale:
+    return _scale({status: RAG_COLOURS[status] for status in RAG_ORDER})
+
+
+def series_colours(names: Sequence[str]) -> dict[str, str]:
+    """A stable colour per series name (pass every site, not only the selected ones, to keep them stable)."""
+    return {name: SERIES_PALETTE[index % len(SERIES_PALETTE)] for index, name in enumerate(sorted(set(names)))}
+
+
+def _legend(count: int = 6) -> alt.Legend:
+    return alt.Legend(orient="bottom", title=None, columns=min(max(count, 1), 3), labelLimit=160, symbolSize=60)
+
+
+def rag_heatmap(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    tooltip: Sequence[alt.Tooltip | str],
+    x_title: str | None = None,
+    y_title: str | None = None,
+    x_sort: Sequence[str] | None = None,
+    y_sort: Sequence[str] | None = None,
+    label: str = "label",
+    status: str = "rag_status",
+    colours: dict[str, str] | None = None,
+) -> alt.LayerChart:
+    """Cells coloured by a status column (RAG by default) with the formatted value written in each cell."""
+    frame = guard(frame)
+    scale = _scale(colours) if colours else rag_scale()
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            f"{x}:N",
+            title=x_title,
+            sort=list(x_sort) if x_sort else "ascending",
+            axis=alt.Axis(labelAngle=0, labelOverlap=False, labelLimit=140, orient="top"),
+        ),
+        y=alt.Y(
+            f"{y}:N",
+            title=y_title,
+            sort=list(y_sort) if y_sort else "ascending",
+            axis=alt.Axis(labelOverlap=False, labelLimit=240),
+        ),
+        tooltip=list(tooltip),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(f"{status}:N", title=None, scale=scale, legend=alt.Legend(orient="bottom", title=None))
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text(f"{label}:N"),
+        color=alt.condition(
+            alt.FieldOneOfPredicate(field=status, oneOf=["amber", "no target", "suppressed"]),
+            alt.value("black"),
+            alt.value("white"),
+        ),
+    )
+    return (cells + text).properties(height=alt.Step(CELL_STEP))
+
+
+def count_heatmap(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    value: str,
+    label: str,
+    tooltip: Sequence[alt.Tooltip | str],
+    suppressed: str = "is_suppressed",
+) -> alt.LayerChart:
+    """Counts as shades of blue; suppressed cells grey, labelled by ``label`` (e.g. '< 5')."""
+    # Vega-Lite drops marks whose colour field is null, so suppressed cells get a shade of 0 to stay drawn.
+    frame = guard(frame).assign(_shade=frame[value].fillna(0))
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:N", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=False, orient="top", labelLimit=140)),
+        y=alt.Y(f"{y}:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
+        tooltip=list(tooltip),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.condition(
+            f"datum.{suppressed}",
+            alt.value(SUPPRESSED_COLOUR),
+            alt.Color("_shade:Q", title="Users", scale=alt.Scale(range=["#deebf7", "#6baed6"]), legend=None),
+        )
+    )
+    text = base.mark_text(fontSize=11, color="black").encode(text=alt.Text(f"{label}:N"))
+    return (cells + text).properties(height=alt.Step(CELL_STEP))
+
+
+def trend(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    y_title: str,
+    y_format: str,
+    tooltip: Sequence[alt.Tooltip | str],
+    colours: dict[str, str] | None = None,
+    x_title: str | None = None,
+    references: dict[str, float] | None = None,
+    highlight: tuple[dt.date, dt.date] | None = None,
+    height: int = 240,
+) -> alt.LayerChart:
+    """One line per series over time; dashed reference lines (target, baseline) and a shaded period."""
+    frame = guard(frame)
+    layers: list[alt.Chart] = []
+    if highlight is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"start": [pd.Timestamp(highlight[0])], "end": [pd.Timestamp(highlight[1])]}))
+            .mark_rect(opacity=0.08, color="#1f77b4")
+            .encode(x="start:T", x2="end:T", tooltip=alt.value("selected period"))
+        )
+    present = sorted(frame[series].dropna().unique())
+    colour_scale = _scale({name: colours[name] for name in present if name in colours}) if colours else alt.Undefined
+    layers.append(
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=25))
+        .encode(
+            x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format="%d %b")),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=False)),
+            color=alt.Color(f"{series}:N", scale=colour_scale, legend=_legend(len(present))),
+            tooltip=list(tooltip),
+        )
+    )
+    marks = {label: value for label, value in (references or {}).items() if value is not None and not pd.isna(value)}
+    if marks:
+        layers.append(
+            alt.Chart(pd.DataFrame({"reference": list(marks), "level": list(marks.values())}))
+            .mark_rule(color="#555555")
+            .encode(
+                y="level:Q",
+                strokeDash=alt.StrokeDash(
+                    "reference:N",
+                    scale=alt.Scale(domain=list(marks), range=[REFERENCE_DASHES.get(label, [4, 4]) for label in marks]),
+                    # one reference is named in the page's caption; several need a key
+                    legend=alt.Legend(orient="bottom", title=None) if len(marks) > 1 else None,
+                ),
+                tooltip=[alt.Tooltip("reference:N", title=""), alt.Tooltip("level:Q", title="Value", format=y_format)],
+            )
+        )
+    return alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
+
+
+def hypercare_lines(
+    frame: pd.DataFrame,
+    *,
+    tolerance: float | None,
+    direction: str,
+    colours: dict[str, str] | None = None,
+    height: int = 280,
+) -> alt.LayerChart:
+    """Trailing 7-day value / baseline against days since go-live; day 0 and the recovery band marked."""
+    frame = guard(frame)
+    observed = frame["relative_to_baseline"].dropna()
+    top = float(observed.max()) if not observed.empty else 1.0
+    bottom = float(observed.min()) if not observed.empty else 1.0
+    layers: list[alt.Chart] = []
+    if tolerance is not None and not pd.isna(tolerance):
+        # The band in which the trailing value counts as recovered, drawn across the data's own range.
+        top, bottom = max(top, 1 + tolerance), min(bottom, 1 - tolerance)
+        low, high = (1 - tolerance, top) if direction == "higher" else (bottom, 1 + tolerance)
+        layers.append(
+            alt.Chart(pd.DataFrame({"low": [low], "high": [high]}))
+            .mark_rect(opacity=0.12, color=RAG_COLOURS["green"])
+            .encode(y="low:Q", y2="high:Q", tooltip=alt.value("within the recovery tolerance of baseline"))
+        )
+    layers.append(alt.Chart(pd.DataFrame({"day": [0]})).mark_rule(color="#555555").encode(x="day:Q"))
+    layers.append(
+        alt.Chart(pd.DataFrame({"level": [1.0]})).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="level:Q")
+    )
+    sites = sorted(frame["site_name"].dropna().unique())
+    colour_scale = _scale({name: colours[name] for name in sites if name in colours}) if colours else alt.Undefined
+    layers.append(
+        alt.Chart(frame)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("day_offset:Q", title="Days since go-live"),
+            y=alt.Y(
+                "relative_to_baseline:Q",
+                title="Trailing 7 days ÷ baseline",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False, domain=[bottom, top], nice=True),
+            ),
+            color=alt.Color("site_name:N", scale=colour_scale, legend=_legend(len(sites))),
+            tooltip=[
+                alt.Tooltip("site_name:N", title="Site"),
+                alt.Tooltip("kpi_date:T", title="Day"),
+                alt.Tooltip("day_offset:Q", title="Days since go-live"),
+                alt.Tooltip("trailing_7_day_value:Q", title="Trailing 7 days", format=",.3f"),
+                alt.Tooltip("baseline:Q", title="Baseline", format=",.3f"),
+                alt.Tooltip("relative_to_baseline:Q", title="vs baseline", format=".1%"),
+                alt.Tooltip("recovered_on:T", title="Recovered on"),
+            ],
+        )
+    )
+    return alt.layer(*layers).properties(height=height)
+
+
+def bars(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    category: str,
+    value_title: str,
+    tooltip: Sequence[alt.Tooltip | str],
+    colour: str | None = None,
+    colours: dict[str, str] | None = None,
+    category_title: str | None = None,
+) -> alt.Chart:
+    """Horizontal bars (stacked by ``colour``), longest first."""
+    frame = guard(frame)
+    encoding: dict[str, object] = {
+        "x": alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1, format=",d")),
+        "y": alt.Y(f"{category}:N", title=category_title, sort="-x", axis=alt.Axis(labelLimit=200)),
+        "tooltip": list(tooltip),
+    }
+    if colour:
+        present = sorted(frame[colour].dropna().unique())
+        scale = _scale({name: colours[name] for name in colours if name in present}) if colours else alt.Undefined
+        encoding["color"] = alt.Color(f"{colour}:N", scale=scale, legend=_legend(len(present)))
+    return alt.Chart(frame).mark_bar().encode(**encoding).properties(height=alt.Step(CELL_STEP + 4))

@@ -1,0 +1,132 @@
+"""Pieces every page uses: header, missing-mart notice, value formatting, CSV download."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from dashboards import charts, data
+from dashboards.filters import Filters
+
+RAG_BADGE_COLOURS = {"green": "green", "amber": "orange", "red": "red"}
+RAG_WORDS = {"green": "On track", "amber": "At risk", "red": "Off track"}
+# Words shown in status columns and their colours (RAG, wave gates, readiness, recovery).
+STATUS_COLOURS = {
+    **{RAG_WORDS[status]: charts.RAG_COLOURS[status] for status in RAG_WORDS},
+    **charts.GATE_COLOURS,
+    "ready": charts.RAG_COLOURS["green"],
+    "at risk": charts.RAG_COLOURS["amber"],
+    "not ready": charts.RAG_COLOURS["red"],
+    **charts.RECOVERY_COLOURS,
+    "fresh": charts.RAG_COLOURS["green"],
+    "stale": charts.RAG_COLOURS["amber"],
+    "not published": charts.RAG_COLOURS["red"],
+}
+
+
+def header(title: str, question: str, filters: Filters | None = None, scope: str | None = None) -> None:
+    """Page title, the question it answers, and which filters apply."""
+    st.title(title)
+    st.caption(question)
+    if filters is not None:
+        st.caption(f"**Filters:** {filters.describe()}" + (f" — {scope}" if scope else ""))
+
+
+def require(relations: Iterable[str], what: str) -> bool:
+    """False (and a notice naming the missing marts) when the warehouse lacks a relation this section reads."""
+    absent = data.missing(relations)
+    if absent:
+        st.info(
+            f"{what} needs {', '.join(f'`{relation}`' for relation in absent)}, which this warehouse does not "
+            "have yet. Re-publish it with `observatory run` once the model exists."
+        )
+    return not absent
+
+
+def no_sites(filters: Filters) -> bool:
+    if filters.site_ids:
+        return False
+    st.info("No site matches the filters. Clear a filter in the sidebar.")
+    return True
+
+
+def format_value(value: object, unit: str | None, suppressed: bool = False) -> str:
+    """A KPI value in its unit: ratios as percentages, hours with 'h', counts as numbers."""
+    if suppressed:
+        return data.SUPPRESSED_LABEL
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    number = float(value)
+    if unit == "ratio":
+        # Two decimals just below 100%, where targets such as 99.7% pick accuracy sit.
+        return f"{number:.2%}" if 0.995 <= number < 1 else f"{number:.1%}"
+    if unit == "hours":
+        return f"{number:,.1f} h"
+    if number == int(number):
+        return f"{int(number):,}"
+    return f"{number:,.1f}"
+
+
+def format_change(change: object, unit: str | None) -> str | None:
+    """A change in the KPI's unit (percentage points for ratios); None when there is nothing to compare."""
+    if change is None or (isinstance(change, float) and math.isnan(change)) or change is pd.NA:
+        return None
+    number = float(change)
+    if unit == "ratio":
+        return f"{number * 100:+.1f} pp"
+    if unit == "hours":
+        return f"{number:+,.1f} h"
+    return f"{number:+,.1f}" if number != int(number) else f"{int(number):+,}"
+
+
+def csv_download(frame: pd.DataFrame, name: str, label: str = "Download CSV", key: str | None = None) -> None:
+    """Offer exactly the rows and columns shown as a CSV file (no rerun on click)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    st.download_button(
+        label,
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name=f"{slug}.csv",
+        mime="text/csv",
+        key=key or f"download_{slug}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def rag_badge(status: object) -> None:
+    if isinstance(status, str) and status in RAG_BADGE_COLOURS:
+        st.badge(RAG_WORDS[status], color=RAG_BADGE_COLOURS[status])  # type: ignore[arg-type]
+    else:
+        st.badge("No target", color="gray")
+
+
+def axis_format(unit: str | None) -> str:
+    """d3 format for a chart axis in the KPI's unit."""
+    return ".0%" if unit == "ratio" else ",.1f"
+
+
+def hide_suppressed(frame: pd.DataFrame, value_columns: Iterable[str]) -> pd.DataFrame:
+    """Blank every figure of a suppressed row (value, numerator, denominator...) so no download carries it."""
+    hidden = frame["is_suppressed"].astype("boolean").fillna(False).astype(bool)
+    frame = frame.assign(is_suppressed=hidden)
+    for column in value_columns:
+        frame[column] = frame[column].astype("float64").mask(hidden)
+    return frame
+
+
+def style_status(frame: pd.DataFrame, column: str) -> Styler:
+    """Colour a column of RAG words (On track / At risk / Off track) or gate and readiness words."""
+
+    def colour(word: object) -> str:
+        background = STATUS_COLOURS.get(str(word))
+        if background is None:
+            return ""
+        text = "black" if background == charts.RAG_COLOURS["amber"] else "white"
+        return f"background-color: {background}; color: {text}"
+
+    return frame.style.map(colour, subset=[column])

@@ -1,0 +1,199 @@
+"""Network review (COO): where the network stands against target, who moved, whether waves may proceed."""
+
+from __future__ import annotations
+
+import html
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, components, data, filters
+
+TILES_PER_ROW = 5
+GATE_BADGES = {"proceed": "green", "hold": "orange", "pause": "red"}
+
+
+def network_tiles(current: filters.Filters, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """One row per KPI: the network value over the period, RAG, and the change against the previous period."""
+    now = data.kpi_rollup(list(current.site_ids), current.start_date, current.end_date)
+    previous_start, previous_end = data.previous_period(current.start_date, current.end_date)
+    before = data.kpi_rollup(list(current.site_ids), previous_start, previous_end)
+    tiles = catalogue.merge(
+        now[["kpi", "numerator", "denominator", "value", "rag_status", "is_suppressed"]], on="kpi", how="inner"
+    )
+    tiles = tiles.merge(
+        before[["kpi", "value", "is_suppressed"]].rename(
+            columns={"value": "previous_value", "is_suppressed": "previous_suppressed"}
+        ),
+        on="kpi",
+        how="left",
+    )
+    tiles["change"] = (tiles["value"] - tiles["previous_value"]).where(
+        ~tiles["previous_suppressed"].astype("boolean").fillna(False).astype(bool)
+    )
+    return components.hide_suppressed(
+        tiles.sort_values("display_order"), ["value", "numerator", "denominator", "change"]
+    )
+
+
+def _per_site(tile: pd.Series, site_count: int) -> bool:
+    """Counts (backlogs) roll up as sum over sum with a denominator of 1 per site: a mean per site."""
+    return tile["unit"] == "count" and site_count > 1
+
+
+def show_tile(tile: pd.Series, previous_label: str, site_count: int) -> None:
+    suppressed = bool(tile["is_suppressed"])
+    per_site = _per_site(tile, site_count)
+    st.markdown(f'<div style="min-height: 3em"><b>{html.escape(tile["kpi_name"])}</b></div>', unsafe_allow_html=True)
+    st.metric(
+        tile["kpi_name"],
+        components.format_value(tile["value"], tile["unit"], suppressed),
+        None if suppressed else components.format_change(tile["change"], tile["unit"]),
+        delta_color="inverse" if tile["direction"] == "lower" else "normal",
+        label_visibility="collapsed",
+        help=f"{tile['direction'].capitalize()} is better. Change against {previous_label}."
+        + (f" {tile['numerator']:,.0f} in total across {site_count} sites." if per_site and not suppressed else ""),
+    )
+    st.caption(("per site · " if per_site else "") + f"target {components.format_value(tile['target'], tile['unit'])}")
+    components.rag_badge(None if suppressed else tile["rag_status"])
+
+
+def show_tiles(tiles: pd.DataFrame, previous_label: str, site_count: int) -> None:
+    """Rows of tiles in the dictionary's order (fulfilment, warehouse, exceptions, transactions, adoption)."""
+    for start in range(0, len(tiles), TILES_PER_ROW):
+        row = tiles.iloc[start : start + TILES_PER_ROW]
+        for column, (_, tile) in zip(st.columns(TILES_PER_ROW), row.iterrows(), strict=False):
+            with column, st.container(border=True):
+                show_tile(tile, previous_label, site_count)
+
+
+def site_cells(current: filters.Filters, catalogue: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    cells = data.kpi_rollup(list(current.site_ids), current.start_date, current.end_date, by_site=True)
+    cells = cells.merge(catalogue[["kpi", "kpi_name", "unit", "display_order"]], on="kpi")
+    cells["site_name"] = cells["site_id"].map(names)
+    cells["label"] = [
+        components.format_value(value, unit, bool(suppressed))
+        for value, unit, suppressed in zip(cells["value"], cells["unit"], cells["is_suppressed"], strict=True)
+    ]
+    cells["rag_status"] = cells["rag_status"].fillna("no target").where(~cells["is_suppressed"], "no target")
+    return components.hide_suppressed(
+        cells.sort_values(["display_order", "site_id"]), ["value", "numerator", "denominator"]
+    )
+
+
+def show_movers(movers: pd.DataFrame) -> None:
+    shown = pd.DataFrame(
+        {
+            "Site": movers["site_name"],
+            "KPI": movers["kpi_name"],
+            "Last week": [
+                components.format_value(value, unit)
+                for value, unit in zip(movers["previous_week_value"], movers["unit"], strict=True)
+            ],
+            "This week": [
+                components.format_value(value, unit)
+                for value, unit in zip(movers["value"], movers["unit"], strict=True)
+            ],
+            "Change": [
+                components.format_change(change, unit)
+                for change, unit in zip(movers["change_vs_previous_week"], movers["unit"], strict=True)
+            ],
+            "Status": [components.RAG_WORDS.get(status, "No target") for status in movers["rag_status"]],
+        }
+    )
+    st.dataframe(components.style_status(shown, "Status"), hide_index=True, width="stretch")
+
+
+def main() -> None:
+    current = filters.active()
+    components.header(
+        "Network review",
+        "Where does the network stand against target, what moved most this week, and may the next wave go live?",
+        current,
+    )
+    if components.no_sites(current) or not components.require(
+        ["marts.kpi_definitions", "staging.stg_reference__kpi_targets"], "The network review"
+    ):
+        return
+    catalogue = data.kpi_catalogue()
+    sites = data.sites()
+    names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
+    previous_start, previous_end = data.previous_period(current.start_date, current.end_date)
+    previous_label = f"{previous_start:%d %b} – {previous_end:%d %b}"
+
+    st.subheader("Network KPIs")
+    st.caption(
+        f"{current.period_label}: sum of numerators over sum of denominators across the selected sites and days; "
+        f"backlogs and other level KPIs on the period's last day. Changes against {previous_label}; green is better."
+    )
+    tiles = network_tiles(current, catalogue)
+    show_tiles(tiles, previous_label, len(current.site_ids))
+    tile_columns = ["kpi", "kpi_name", "unit", "numerator", "denominator", "value", "previous_value", "change",
+                    "rag_status", "target", "is_suppressed"]  # fmt: skip
+    components.csv_download(
+        tiles[tile_columns].assign(start_date=current.start_date, end_date=current.end_date),
+        "network_review_kpis",
+        "Download network KPIs (CSV)",
+    )
+
+    st.subheader("Sites × KPIs")
+    cells = site_cells(current, catalogue, names)
+    st.altair_chart(
+        charts.rag_heatmap(
+            cells,
+            x="site_name",
+            y="kpi_name",
+            y_sort=catalogue["kpi_name"].tolist(),
+            tooltip=[
+                alt.Tooltip("site_name:N", title="Site"),
+                alt.Tooltip("kpi_name:N", title="KPI"),
+                alt.Tooltip("label:N", title="Value"),
+                alt.Tooltip("rag_status:N", title="Status"),
+                alt.Tooltip("numerator:Q", title="Numerator", format=",.1f"),
+                alt.Tooltip("denominator:Q", title="Denominator", format=",.1f"),
+            ],
+        ),
+        width="stretch",
+    )
+    cell_columns = ["site_id", "site_name", "kpi", "kpi_name", "numerator", "denominator", "value", "rag_status",
+                    "is_suppressed"]  # fmt: skip
+    components.csv_download(
+        cells[cell_columns].assign(start_date=current.start_date, end_date=current.end_date),
+        "network_review_site_kpis",
+        "Download sites × KPIs (CSV)",
+    )
+
+    if not components.require(["marts.site_scorecard", "marts.wave_gates"], "Worst movers and wave gates"):
+        return
+    week_start = data.scorecard_week(list(current.site_ids), current.end_date)
+    if week_start is None:
+        st.info("No weekly scorecard for the selected sites yet.")
+        return
+    movers = data.worst_movers(list(current.site_ids), week_start).merge(
+        catalogue[["kpi", "kpi_name", "unit"]], on="kpi", how="left"
+    )
+    gates = data.wave_gates(list(current.waves), week_start)
+    week_label = gates["iso_week"].iloc[0] if not gates.empty else f"of {week_start:%d %b %Y}"
+    st.subheader("Worst movers this week")
+    st.caption(
+        f"ISO week {week_label} (the last full week of the period) against the week before: the largest "
+        "worsening relative to last week's value."
+    )
+    if movers.empty:
+        st.success("No KPI worsened against the previous week.")
+    else:
+        show_movers(movers)
+
+    st.subheader("Wave gates")
+    st.caption(f"May the wave go live? Judged on the previous wave's live sites in week {week_label}.")
+    if gates.empty:
+        st.info("No wave gate for this week.")
+    for column, gate in zip(st.columns(max(len(gates), 3)), gates.itertuples(), strict=False):
+        with column, st.container(border=True):
+            badge = GATE_BADGES.get(gate.gate_status, "gray")
+            st.markdown(f"**{gate.rollout_wave}** &nbsp; :{badge}-badge[{gate.gate_status.upper()}]")
+            st.caption(gate.gate_reason)
+
+
+main()

@@ -1,0 +1,269 @@
+"""Site scorecard: one site's every KPI against target, its own pre-go-live baseline and its peers."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, components, data, filters
+
+SITE_PARAMETER = "scorecard_site"
+KPI_PARAMETER = "scorecard_kpi"
+WEEKS_IN_STRIP = 12
+
+
+def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Every KPI of the site over the period with target, RAG, baseline and the peer band."""
+    values = data.kpi_rollup([site_id], current.start_date, current.end_date, by_site=True)
+    table = catalogue.merge(
+        values[["kpi", "numerator", "denominator", "value", "rag_status", "is_suppressed"]], on="kpi", how="left"
+    )
+    if "marts.hypercare_daily" in data.relations():
+        table = table.merge(data.baselines([site_id])[["kpi", "baseline"]], on="kpi", how="left")
+    else:
+        table["baseline"] = float("nan")
+    table = table.merge(data.peer_bands(current.start_date, current.end_date), on="kpi", how="left")
+    table["is_suppressed"] = table["is_suppressed"].astype("boolean").fillna(False).astype(bool)
+    table["vs_baseline"] = table["value"] - table["baseline"]
+    table["vs_peers"] = [
+        _against_band(value, low, high, direction)
+        for value, low, high, direction in zip(
+            table["value"], table["band_low"], table["band_high"], table["direction"], strict=True
+        )
+    ]
+    hidden = table["is_suppressed"]
+    table.loc[hidden, "rag_status"] = None
+    table.loc[hidden, "vs_peers"] = ""
+    return components.hide_suppressed(table, ["value", "numerator", "denominator", "vs_baseline"])
+
+
+def _against_band(value: float, low: float, high: float, direction: str) -> str:
+    if pd.isna(value) or pd.isna(low) or pd.isna(high):
+        return ""
+    if low <= value <= high:
+        return "within band"
+    better = value > high if direction == "higher" else value < low
+    return "better" if better else "worse"
+
+
+def shown_table(table: pd.DataFrame) -> pd.DataFrame:
+    def formatted(column: str) -> list[str]:
+        return [
+            components.format_value(value, unit, suppressed)
+            for value, unit, suppressed in zip(table[column], table["unit"], table["is_suppressed"], strict=True)
+        ]
+
+    return pd.DataFrame(
+        {
+            "KPI": table["kpi_name"],
+            "Value": formatted("value"),
+            "Status": [components.RAG_WORDS.get(status, "–") for status in table["rag_status"]],
+            "Target": [
+                components.format_value(value, unit) for value, unit in zip(table["target"], table["unit"], strict=True)
+            ],
+            "Baseline": [
+                components.format_value(value, unit)
+                for value, unit in zip(table["baseline"], table["unit"], strict=True)
+            ],
+            "vs baseline": [
+                components.format_change(change, unit) or ""
+                for change, unit in zip(table["vs_baseline"], table["unit"], strict=True)
+            ],
+            "Peer band": [
+                "" if pd.isna(low) else f"{components.format_value(low, unit)} – {components.format_value(high, unit)}"
+                for low, high, unit in zip(table["band_low"], table["band_high"], table["unit"], strict=True)
+            ],
+            "vs peers": table["vs_peers"],
+        }
+    )
+
+
+def main() -> None:
+    current = filters.active()
+    components.header(
+        "Site scorecard",
+        "How is one site doing on every KPI: against target, against its own pre-go-live baseline, and "
+        "against the other sites?",
+        current,
+    )
+    if components.no_sites(current) or not components.require(
+        ["marts.kpi_definitions", "marts.site_scorecard"], "The site scorecard"
+    ):
+        return
+    sites = data.sites().set_index("site_id")
+    in_scope = list(current.site_ids)
+    site_id = st.selectbox(
+        "Site",
+        in_scope,
+        key=SITE_PARAMETER,
+        bind="query-params",
+        format_func=lambda option: f"{sites.loc[option, 'site_name']} ({option})",
+        help="The sites that pass the sidebar filters.",
+    )
+    if site_id is None:
+        return
+    site = sites.loc[site_id]
+    live = pd.notna(site["go_live_date"]) and site["go_live_date"].date() <= current.end_date
+    st.markdown(
+        f"**{site['site_name']}** · {site['region']} · {site['legal_entity']} · {site['rollout_wave']} · "
+        + (
+            f"live since {site['go_live_date']:%d %b %Y}"
+            if live
+            else (f"go-live planned {site['go_live_date']:%d %b %Y}" if pd.notna(site["go_live_date"]) else "not live")
+        )
+    )
+    catalogue = data.kpi_catalogue()
+
+    st.subheader(f"Every KPI, {current.period_label}")
+    table = kpi_table(site_id, current, catalogue)
+    shown = shown_table(table)
+    st.dataframe(
+        components.style_status(shown, "Status"),
+        hide_index=True,
+        width="stretch",
+        height=38 + 35 * len(shown),
+        column_config={"KPI": st.column_config.TextColumn(width="medium")},
+    )
+    st.caption(
+        "Value: sum of numerators over sum of denominators over the period (level KPIs: its last day); status "
+        "against the KPI's thresholds. Baseline: the 28 days before go-live (vs baseline in the KPI's unit, "
+        "percentage points for rates). Peer band: the middle half (25th–75th percentile) of all sites' values over "
+        f"the same days. User KPIs of fewer than {data.MIN_GROUP_USERS} users: '{data.SUPPRESSED_LABEL}'."
+    )
+    components.csv_download(
+        table[
+            [
+                "kpi",
+                "kpi_name",
+                "unit",
+                "numerator",
+                "denominator",
+                "value",
+                "rag_status",
+                "target",
+                "baseline",
+                "vs_baseline",
+                "band_low",
+                "band_high",
+                "vs_peers",
+            ]
+        ].assign(site_id=site_id, start_date=current.start_date, end_date=current.end_date),
+        f"site_scorecard_{site_id}",
+        "Download the scorecard (CSV)",
+    )
+
+    st.subheader("Trends")
+    names = dict(zip(catalogue["kpi"], catalogue["kpi_name"], strict=True))
+    kpi = st.selectbox("KPI", catalogue["kpi"].tolist(), key=KPI_PARAMETER, bind="query-params", format_func=names.get)
+    weekly = data.site_weekly([site_id], catalogue["kpi"].tolist(), data.kpi_date_range()[0], current.end_date)
+    chosen = weekly[weekly["kpi"] == kpi].assign(kpi_name=names.get(kpi))
+    details = catalogue.set_index("kpi").loc[kpi]
+    baseline = table.set_index("kpi").loc[kpi, "baseline"]
+    axis = components.axis_format(details["unit"])
+    st.altair_chart(
+        charts.trend(
+            chosen,
+            x="week_start_date",
+            y="value",
+            series="kpi_name",
+            x_title="ISO week (starting Monday)",
+            y_title=names.get(kpi, kpi),
+            y_format=axis,
+            tooltip=[
+                alt.Tooltip("iso_week:N", title="Week"),
+                alt.Tooltip("value:Q", title="Value", format=axis),
+                alt.Tooltip("rag_status:N", title="Status"),
+            ],
+            references={"target": details["target"], "baseline": baseline},
+            highlight=(current.start_date, current.end_date),
+        ),
+        width="stretch",
+    )
+
+    st.subheader("Every KPI by week")
+    strip = weekly.merge(catalogue[["kpi", "kpi_name", "unit"]], on="kpi")
+    strip["rag_status"] = strip["rag_status"].fillna("no target")
+    strip["label"] = [
+        components.format_value(value, unit, bool(suppressed))
+        for value, unit, suppressed in zip(strip["value"], strip["unit"], strip["is_suppressed"], strict=True)
+    ]
+    recent_weeks = sorted(strip["iso_week"].unique())[-WEEKS_IN_STRIP:]
+    st.caption(f"Weekly value and status of every KPI, the last {WEEKS_IN_STRIP} ISO weeks to the end of the period.")
+    st.altair_chart(
+        charts.rag_heatmap(
+            strip[strip["iso_week"].isin(recent_weeks)].assign(week=strip["iso_week"].str.split("-").str[-1]),
+            x="week",
+            x_sort=[week.split("-")[-1] for week in recent_weeks],
+            y="kpi_name",
+            y_sort=catalogue["kpi_name"].tolist(),
+            tooltip=[
+                alt.Tooltip("kpi_name:N", title="KPI"),
+                alt.Tooltip("iso_week:N", title="Week"),
+                alt.Tooltip("label:N", title="Value"),
+                alt.Tooltip("rag_status:N", title="Status"),
+            ],
+        ),
+        width="stretch",
+    )
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Open exceptions by type and age")
+        exceptions = data.open_exceptions(site_id, current.end_date)
+        backlog = data.kpi_on_day(site_id, "exception_backlog", current.end_date)
+        st.caption(
+            f"Open at the end of {current.end_date:%d %b %Y} (site-local): {int(exceptions['open_exceptions'].sum())}"
+            + ("" if backlog is None else f"; the exception backlog KPI that day: {backlog:,.0f}")
+            + "."
+        )
+        if exceptions.empty:
+            st.success("No exception open at the end of the period.")
+        else:
+            st.altair_chart(
+                charts.bars(
+                    exceptions,
+                    value="open_exceptions",
+                    category="exception_type",
+                    value_title="Open exceptions",
+                    colour="age_band",
+                    colours=dict(zip(data.AGE_BANDS, ["#9ecae1", "#4292c6", "#f0a202", "#c62828"], strict=True)),
+                    tooltip=[
+                        alt.Tooltip("exception_type:N", title="Type"),
+                        alt.Tooltip("age_band:N", title="Age"),
+                        alt.Tooltip("open_exceptions:Q", title="Open"),
+                    ],
+                ),
+                width="stretch",
+            )
+        components.csv_download(
+            exceptions.assign(site_id=site_id, as_of=current.end_date), f"open_exceptions_{site_id}"
+        )
+    with right:
+        st.subheader("Top data-quality issues")
+        if components.require(["marts.data_quality"], "Data-quality issues"):
+            issues = data.site_data_quality_issues(site_id)
+            if issues is None:
+                st.caption("`marts.data_quality` does not attribute issues to sites yet: the network's largest issues.")
+                issues = data.data_quality_issues()
+            top = issues.head(10)
+            if top.empty:
+                st.success("No open data-quality issue.")
+            else:
+                st.dataframe(
+                    top[["issue_count", "entity", "column_name", "reason", "issue_category", "file_name"]].rename(
+                        columns={
+                            "issue_count": "Rows",
+                            "entity": "Entity",
+                            "column_name": "Column",
+                            "reason": "Reason",
+                            "issue_category": "Category",
+                            "file_name": "File",
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+
+
+main()
