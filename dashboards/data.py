@@ -96,6 +96,11 @@ def _cached_query(path: str, stamp: tuple[int, int, int], sql: str, parameters: 
         cursor.close()
 
 
+def clear_cache() -> None:
+    """Forget cached query results (the benchmark times DuckDB, not the cache)."""
+    _cached_query.clear()
+
+
 def query(sql: str, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
     """Run a read-only query with bound parameters (``$name``) against the current published warehouse."""
     warehouse = locate_warehouse()

@@ -158,6 +158,20 @@ def screenshot(page: Page, path: Path) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 900})
 
 
+def render_times(warehouse: Path) -> dict[str, float]:
+    """Seconds from navigation to a fully drawn page, per page (the benchmark's browser figures)."""
+    times = {}
+    with served_dashboard(warehouse.resolve()) as url, chromium_page() as page:
+        page.goto(url)
+        wait_until_rendered(page, PAGES[0][2])
+        for path, title, text in PAGES:
+            started = time.perf_counter()
+            page.goto(f"{url}/{path}")
+            wait_until_rendered(page, text)
+            times[title] = time.perf_counter() - started - 0.5  # less the settle pause of wait_until_rendered
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Save the README screenshots from a served dashboard.")
     parser.add_argument("--warehouse", type=Path, required=True)
