@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -121,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     extracts, aside, warehouse = work / "extracts", work / "last_day", work / "warehouse.duckdb"
     settings = Settings.from_env(extracts, warehouse)
     lines: list[tuple[str, str]] = []
-    report: Callable[[str, str], None] = lambda name, value: (lines.append((name, value)), print(f"{name}: {value}"))
+
+    def report(name: str, value: str) -> None:
+        lines.append((name, value))
+        print(f"{name}: {value}", flush=True)
 
     generated = generate(extracts, sites=args.sites, days=args.days, seed=args.seed)
     report(
