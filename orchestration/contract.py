@@ -43,6 +43,7 @@ class Column:
     constraint: str | None = None
     values_from: str | None = None  # "<reference table>.<column>" holding the canonical codes
     personal: bool = False  # pseudonymised at load (keyed hash); the raw value never reaches the warehouse
+    references: str | None = None  # "<entity>.<column>" this key points to (an orphan is a warning)
     note: str | None = None
 
 
@@ -101,6 +102,7 @@ def _entity(name: str, spec: dict, is_reference: bool) -> Entity:
                 constraint=column_spec.get("constraint"),
                 values_from=column_spec.get("values_from"),
                 personal=bool(column_spec.get("personal", False)),
+                references=column_spec.get("references"),
                 note=column_spec.get("note"),
             )
         )
@@ -173,6 +175,22 @@ def render_sources(contract: Contract) -> str:
     return _dump(document)
 
 
+def _delivered_data_checks(entity: Entity) -> list[dict]:
+    checks = []
+    for column in entity.columns:
+        tests: list[dict] = []
+        if column.values:
+            arguments = {"values": list(column.values)}
+            tests.append({"accepted_values": {"arguments": arguments, "config": {"severity": "warn"}}})
+        if column.references:
+            target, field = column.references.split(".")
+            arguments = {"to": f"ref('stg_erp__{target}')", "field": field}
+            tests.append({"relationships": {"arguments": arguments, "config": {"severity": "warn"}}})
+        if tests:
+            checks.append({"name": column.name, "data_tests": tests})
+    return checks
+
+
 def render_models(contract: Contract) -> str:
     models = []
     for entity in contract.entities:
@@ -188,6 +206,9 @@ def render_models(contract: Contract) -> str:
         else:
             columns = [{"name": key, "data_tests": ["not_null"]} for key in entity.key]
             key_tests = [{"unique_combination": {"arguments": {"columns": list(entity.key)}}}]
+        if not entity.is_reference:
+            # Delivered data the contract says to flag, not to stop on: warnings for the data-quality report.
+            columns += _delivered_data_checks(entity)
         if entity.is_reference:
             # A reference table is configuration: an unknown code there would silently skew every KPI.
             columns += [
