@@ -107,6 +107,7 @@ def free_loopback_port() -> int:
 def postgres_server() -> Iterator[PostgresSettings]:
     """A throwaway PostgreSQL server on a free loopback port, data in a temporary folder, text in code-point
     order (locale C). PostgreSQL refuses to run as root: then it runs as the `postgres` user."""
+    started = time.monotonic()
     bin_dir = postgres_bin_dir()
     folder = Path(tempfile.mkdtemp(prefix="observatory-postgres-"))
     as_user: list[str] = []
@@ -129,6 +130,7 @@ def postgres_server() -> Iterator[PostgresSettings]:
         with admin.cursor() as cursor:
             cursor.execute("create database observatory")
         admin.close()
+        print(f"postgres: server {bin_dir.parent.name} started on port {port} in {time.monotonic() - started:.1f}s")
         yield PostgresSettings(
             host="127.0.0.1", port=port, user="observatory", password="", dbname="observatory", schema="public"
         )
