@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -176,6 +177,18 @@ def test_mart_has_the_same_rows_as_on_duckdb(
     found = differences(expected, actual, keys + values)
     assert not found, f"{engine} {relation}: {len(found)} differences, first: " + "; ".join(found[:5])
     print(f"{engine} {relation}: {len(actual)} rows, max abs difference {max_abs_difference(expected, actual):.3g}")
+
+
+@pytest.mark.slow
+def test_every_dbt_unit_test_passes_on_postgres(
+    sample_warehouse: Path, postgres_server: PostgresSettings, postgres_marts: Marts
+) -> None:
+    target_path = Settings.from_env(warehouse_path=sample_warehouse).build_dir / "dbt_target_postgres"
+    result = postgres.run_unit_tests(postgres_server, target_path)
+    summary = next((line for line in reversed(result.stdout.splitlines()) if "Done." in line), "")
+    assert result.returncode == 0 and " ERROR=0 " in summary, result.stdout[-5000:]
+    passed = re.search(r"PASS=(\d+)", summary)
+    assert passed and int(passed.group(1)) > 0, f"no unit test ran: {summary}"
 
 
 def test_comparison_finds_a_value_beyond_tolerance() -> None:
