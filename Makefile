@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint unit browser-deps dashboard dagster contract clean
+.PHONY: demo test lint unit browser-deps postgres-deps dashboard dagster contract clean
 
 demo: $(INSTALLED)
 	$(BIN)/observatory run
@@ -20,7 +20,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 # Two workers, a test file each: most of a test's time is one process (dbt parsing, Streamlit, Chromium).
-test: $(INSTALLED) browser-deps lint
+test: $(INSTALLED) browser-deps postgres-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(INSTALLED)
@@ -33,6 +33,12 @@ lint: $(INSTALLED)
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
+# Debian's PostgreSQL server for the engine-equivalence test, which starts its own throwaway server
+# (tests/test_engines.py); root installs it, and the test says what is missing otherwise.
+postgres-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 
 dashboard: $(INSTALLED)
 	$(BIN)/observatory dashboard

@@ -10,6 +10,11 @@ Variable (default): meaning.
   at load; created on first use (mode 0600), never stored in a warehouse. Keep it: a new key gives new pseudonyms.
 - OBSERVATORY_DASHBOARD_HOST (127.0.0.1): address the dashboard binds to
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
+- OBSERVATORY_POSTGRES_HOST (127.0.0.1), OBSERVATORY_POSTGRES_PORT (5432), OBSERVATORY_POSTGRES_USER (observatory),
+  OBSERVATORY_POSTGRES_PASSWORD (empty), OBSERVATORY_POSTGRES_DBNAME (observatory), OBSERVATORY_POSTGRES_SCHEMA
+  (public): the PostgreSQL database of the dbt target `postgres` (orchestration/postgres.py); the same defaults
+  stand in dbt_project/profiles.yml. Relations go to the schemas their folders name (raw, staging, marts ...);
+  the schema named here holds only the engine's helper functions.
 
 The build folder of a warehouse ``W`` is ``.W.build`` beside it: the working DuckDB file the loader and dbt
 write, the dbt target folder and the run lock. It is never read by dashboards.
@@ -87,3 +92,36 @@ class Settings:
     @property
     def lock_path(self) -> Path:
         return self.build_dir / "run.lock"
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+    schema: str
+
+    @classmethod
+    def from_env(cls) -> PostgresSettings:
+        env = os.environ
+        return cls(
+            host=env.get("OBSERVATORY_POSTGRES_HOST", "127.0.0.1"),
+            port=int(env.get("OBSERVATORY_POSTGRES_PORT", "5432")),
+            user=env.get("OBSERVATORY_POSTGRES_USER", "observatory"),
+            password=env.get("OBSERVATORY_POSTGRES_PASSWORD", ""),
+            dbname=env.get("OBSERVATORY_POSTGRES_DBNAME", "observatory"),
+            schema=env.get("OBSERVATORY_POSTGRES_SCHEMA", "public"),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """The variables dbt's `postgres` profile reads."""
+        return {
+            "OBSERVATORY_POSTGRES_HOST": self.host,
+            "OBSERVATORY_POSTGRES_PORT": str(self.port),
+            "OBSERVATORY_POSTGRES_USER": self.user,
+            "OBSERVATORY_POSTGRES_PASSWORD": self.password,
+            "OBSERVATORY_POSTGRES_DBNAME": self.dbname,
+            "OBSERVATORY_POSTGRES_SCHEMA": self.schema,
+        }

@@ -20,6 +20,10 @@
 
 {#- Elapsed hours between two UTC instants (clock changes do not matter: both are UTC). -#}
 {% macro hours_between(start_timestamp, end_timestamp) -%}
+    {{ return(adapter.dispatch('hours_between', 'observatory')(start_timestamp, end_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__hours_between(start_timestamp, end_timestamp) -%}
     (epoch({{ end_timestamp }}) - epoch({{ start_timestamp }})) / 3600.0
 {%- endmacro %}
 

@@ -27,8 +27,18 @@
         'timestamp': '[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\\s*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?',
     } -%}
     {%- if type == 'text' -%} true
-    {%- else -%} regexp_full_match(trim({{ expression }}), '{{ patterns[type] }}')
+    {%- else -%} {{ full_match('trim(' ~ expression ~ ')', patterns[type]) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- True when the whole text matches the regular expression (RE2 syntax; a leading (?i) makes it
+    case-insensitive); null when the text is null. -#}
+{% macro full_match(expression, pattern) -%}
+    {{ return(adapter.dispatch('full_match', 'observatory')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
 {% macro parse_int(expression) -%}

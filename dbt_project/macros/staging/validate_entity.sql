@@ -138,7 +138,7 @@ from checked
         {%- elif column.constraint == 'iana_timezone' %}
         when not ({{ is_known_timezone(value) }}) then 'unknown_timezone: ' || {{ raw }}
         {%- elif column.constraint == 'year_month' %}
-        when not regexp_full_match({{ value }}, '[0-9]{4}-(0[1-9]|1[0-2])') then 'invalid_period: ' || {{ raw }}
+        when not {{ full_match(value, '[0-9]{4}-(0[1-9]|1[0-2])') }} then 'invalid_period: ' || {{ raw }}
         {%- endif %}
     end
 {%- endmacro %}
