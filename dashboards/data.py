@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import jinja2
 import pandas as pd
 import streamlit as st
 
 from orchestration.contract import Entity, load_contract
-from orchestration.settings import Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 # A group of fewer users than this is never shown (site x role, or a site's user-based KPI).
 MIN_GROUP_USERS = 5
@@ -292,9 +293,19 @@ graded_input as (
 )
 """
 
-# RAG: at or better than amber_threshold is green, at or better than red_threshold amber, else red (the rule
-# of marts.site_scorecard); no status without a target.
-_GRADED_SQL = """,
+# RAG: the rule of the scorecard marts, from the same dbt macro (dbt_project/macros/kpi/rag_status.sql).
+_RAG_STATUS_SQL = str(
+    jinja2.Environment()
+    .from_string((DBT_PROJECT_DIR / "macros" / "kpi" / "rag_status.sql").read_text())
+    .module.rag_status(
+        "graded_input.numerator / graded_input.denominator",
+        "targets.direction",
+        "targets.amber_threshold",
+        "targets.red_threshold",
+    )
+)
+
+_GRADED_SQL = f""",
 
 graded as (
     select
@@ -304,20 +315,7 @@ graded as (
         and coalesce(graded_input.provisioned_users, 0) < $min_group_users as is_suppressed,
         targets.direction,
         targets.target,
-        case
-            when targets.direction = 'higher' then
-                case
-                    when graded_input.numerator / graded_input.denominator >= targets.amber_threshold then 'green'
-                    when graded_input.numerator / graded_input.denominator >= targets.red_threshold then 'amber'
-                    else 'red'
-                end
-            when targets.direction = 'lower' then
-                case
-                    when graded_input.numerator / graded_input.denominator <= targets.amber_threshold then 'green'
-                    when graded_input.numerator / graded_input.denominator <= targets.red_threshold then 'amber'
-                    else 'red'
-                end
-        end as rag_status
+        {_RAG_STATUS_SQL} as rag_status
     from graded_input
     left join targets on graded_input.kpi = targets.kpi
 )

@@ -1,8 +1,7 @@
 {#- Per site, ISO week (Monday start) and KPI: the week's value - sum of numerators over sum of
     denominators for additive KPIs, the last day's with a row for level KPIs; days after the site's last
     calendar day are left out - with its target and RAG
-    status. RAG by direction: green at or better than amber_threshold, amber worse than amber_threshold
-    but at or better than red_threshold, red worse than red_threshold; no status without a target. -#}
+    status. RAG by direction (the rag_status macro); no status without a target. -#}
 with
 
 kpi_daily as (
@@ -92,21 +91,12 @@ final as (
             when kpi_targets.direction = 'lower'
                 then weekly.numerator / weekly.denominator <= kpi_targets.target
         end as is_on_target,
-        case
-            when kpi_targets.direction = 'higher'
-                then
-                    case
-                        when weekly.numerator / weekly.denominator >= kpi_targets.amber_threshold then 'green'
-                        when weekly.numerator / weekly.denominator >= kpi_targets.red_threshold then 'amber'
-                        else 'red'
-                    end
-            when kpi_targets.direction = 'lower' then
-                case
-                    when weekly.numerator / weekly.denominator <= kpi_targets.amber_threshold then 'green'
-                    when weekly.numerator / weekly.denominator <= kpi_targets.red_threshold then 'amber'
-                    else 'red'
-                end
-        end as rag_status
+        {{ rag_status(
+            'weekly.numerator / weekly.denominator',
+            'kpi_targets.direction',
+            'kpi_targets.amber_threshold',
+            'kpi_targets.red_threshold',
+        ) }} as rag_status
     from weekly
     left join kpi_targets on weekly.kpi = kpi_targets.kpi
 )
