@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import resource
 import shutil
@@ -77,6 +78,22 @@ def hold_back_last_day(extracts: Path, aside: Path) -> list[Path]:
     return moved
 
 
+def dbt_split(warehouse: Path) -> str:
+    """The last dbt build's wall time and where its node time went (models, tests), from run_results.json."""
+    build = Settings.from_env(warehouse_path=warehouse).dbt_target_dir / "run_results.json"
+    run_results = json.loads(build.read_text())
+    spent: dict[str, float] = {}
+    for result in run_results["results"]:
+        kind = result["unique_id"].split(".")[0]
+        spent[kind] = spent.get(kind, 0.0) + result["execution_time"]
+    slowest = max(run_results["results"], key=lambda result: result["execution_time"])
+    return (
+        f"{run_results['elapsed_time']:.1f} s wall; node time models {spent.get('model', 0):.0f} s, "
+        f"tests {spent.get('test', 0):.0f} s; slowest {slowest['unique_id'].split('.')[-1]} "
+        f"{slowest['execution_time']:.1f} s"
+    )
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -115,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-dashboard", action="store_true", help="skip the dashboard timings")
     args = parser.parse_args(argv)
 
+    load_at_start = os.getloadavg()[0]
     work = args.keep or Path(tempfile.mkdtemp(prefix="observatory-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     extracts, aside, warehouse = work / "extracts", work / "last_day", work / "warehouse.duckdb"
@@ -139,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.move(str(path), extracts / path.parent.name / path.name)
     delta, delta_peak = timed_run(extracts, warehouse)
     report("one-day delta run", f"{delta:.1f} s = {100 * delta / full:.0f} % of the full run ({len(held_back)} files)")
+    report("  of which dbt build", dbt_split(warehouse))
     report("peak memory (largest process of the run)", f"{max(full_peak, delta_peak):,} MiB")
 
     if not args.no_dashboard:
@@ -154,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     results.write_text(
         f"# Benchmark {dt.date.today().isoformat()}\n\n"
         f"`python benchmarks/run.py --sites {args.sites} --days {args.days} --seed {args.seed}` on {machine}; "
-        f"DuckDB threads {settings.threads}, memory limit {settings.memory_limit}.\n\n"
+        f"DuckDB threads {settings.threads}, memory limit {settings.memory_limit}; "
+        f"load average at the start {load_at_start:.1f}.\n\n"
         f"| measure | result |\n|---|---|\n{table}\n"
     )
     print(f"\nwrote {results.relative_to(PROJECT_ROOT)}")

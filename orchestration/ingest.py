@@ -438,12 +438,12 @@ def load_entity(
     for batch in plan_batches(deliveries):
         result.files.extend(load_batch(con, entity, batch, load_id, pseudonym_key))
     con.execute("begin transaction")
-    con.execute("update raw._deliveries set is_current = false where entity = ?", [entity.name])
-    if present:
-        con.executemany(
-            "update raw._deliveries set is_current = true where entity = ? and file_name = ? and file_hash = ?",
-            [(entity.name, name, digest) for name, digest in present],
-        )
+    con.execute(
+        "update raw._deliveries "
+        "set is_current = list_contains($present, struct_pack(name := file_name, hash := file_hash)) "
+        "where entity = $entity",
+        {"entity": entity.name, "present": [{"name": name, "hash": digest} for name, digest in present]},
+    )
     con.execute("delete from raw._folders where entity = ?", [entity.name])
     con.execute("insert into raw._folders values (?, ?, ?)", [entity.name, result.is_delivered, len(files)])
     con.execute("commit")
