@@ -65,6 +65,8 @@ def spark_config(run_dir: Path) -> dict[str, str]:
         "spark.sql.ansi.enabled": "false",
         "spark.sql.shuffle.partitions": "2",
         "spark.ui.enabled": "false",
+        "spark.sql.catalogImplementation": "in-memory",
+        "spark.sql.sources.parallelPartitionDiscovery.threshold": "100000",
         "spark.sql.warehouse.dir": str(run_dir / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={run_dir}/metastore_db;create=true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={run_dir}",
@@ -75,7 +77,7 @@ def start_session(run_dir: Path) -> SparkSession:
     from pyspark.sql import SparkSession
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    builder = SparkSession.builder.enableHiveSupport()
+    builder = SparkSession.builder
     for key, value in spark_config(run_dir).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

@@ -49,7 +49,7 @@ file_rejects as (
         column_name,
         'file_rejected_' || reason as reason,
         message,
-        cast(null as varchar) as raw_value,
+        cast(null as {{ dbt.type_string() }}) as raw_value,
         load_id
     from {{ source('erp', '_file_rejects') }}
     where file_hash in (select current_files.file_hash from current_files)
