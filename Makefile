@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint unit browser-deps dashboard dagster contract clean
+.PHONY: demo test lint unit browser-deps java-deps dashboard dagster contract clean
 
 demo: $(INSTALLED)
 	$(BIN)/observatory run
@@ -19,7 +19,7 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(INSTALLED)
 
-test: $(INSTALLED) browser-deps lint
+test: $(INSTALLED) browser-deps java-deps lint
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
@@ -32,6 +32,11 @@ lint: $(INSTALLED)
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
+# Debian's Java 17 runtime for the Spark engine test (pyspark starts a JVM; root installs it, others skip).
+java-deps:
+	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; fi
 
 dashboard: $(INSTALLED)
 	$(BIN)/observatory dashboard

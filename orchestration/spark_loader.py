@@ -65,6 +65,7 @@ def spark_config(run_dir: Path) -> dict[str, str]:
         "spark.sql.ansi.enabled": "false",
         "spark.sql.shuffle.partitions": "2",
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.catalogImplementation": "in-memory",
         "spark.sql.sources.parallelPartitionDiscovery.threshold": "100000",
         "spark.sql.warehouse.dir": str(run_dir / "warehouse"),
