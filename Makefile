@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint unit browser-deps java-deps dashboard dagster contract clean
+.PHONY: demo test lint unit browser-deps postgres-deps java-deps dashboard dagster contract clean
 
 demo: $(INSTALLED)
 	$(BIN)/observatory run
@@ -19,7 +19,7 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(INSTALLED)
 
-test: $(INSTALLED) browser-deps java-deps lint
+test: $(INSTALLED) browser-deps postgres-deps java-deps lint
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
@@ -32,6 +32,12 @@ lint: $(INSTALLED)
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
+# Debian's PostgreSQL server for the engine-equivalence test, which starts its own throwaway server
+# (tests/test_engines.py); root installs it, and the test says what is missing otherwise.
+postgres-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 
 # Debian's Java 17 runtime for the Spark engine test (pyspark starts a JVM; root installs it, others skip).
 java-deps:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -107,6 +108,7 @@ def free_loopback_port() -> int:
 def postgres_server() -> Iterator[PostgresSettings]:
     """A throwaway PostgreSQL server on a free loopback port, data in a temporary folder, text in code-point
     order (locale C). PostgreSQL refuses to run as root: then it runs as the `postgres` user."""
+    started = time.monotonic()
     bin_dir = postgres_bin_dir()
     folder = Path(tempfile.mkdtemp(prefix="observatory-postgres-"))
     as_user: list[str] = []
@@ -129,6 +131,7 @@ def postgres_server() -> Iterator[PostgresSettings]:
         with admin.cursor() as cursor:
             cursor.execute("create database observatory")
         admin.close()
+        print(f"postgres: server {bin_dir.parent.name} started on port {port} in {time.monotonic() - started:.1f}s")
         yield PostgresSettings(
             host="127.0.0.1", port=port, user="observatory", password="", dbname="observatory", schema="public"
         )
@@ -192,6 +195,18 @@ def test_mart_has_the_same_rows_as_on_duckdb(
     found = differences(expected, actual, keys + values)
     assert not found, f"{engine} {relation}: {len(found)} differences, first: " + "; ".join(found[:5])
     print(f"{engine} {relation}: {len(actual)} rows, max abs difference {max_abs_difference(expected, actual):.3g}")
+
+
+@pytest.mark.slow
+def test_every_dbt_unit_test_passes_on_postgres(
+    sample_warehouse: Path, postgres_server: PostgresSettings, postgres_marts: Marts
+) -> None:
+    target_path = Settings.from_env(warehouse_path=sample_warehouse).build_dir / "dbt_target_postgres"
+    result = postgres.run_unit_tests(postgres_server, target_path)
+    summary = next((line for line in reversed(result.stdout.splitlines()) if "Done." in line), "")
+    assert result.returncode == 0 and " ERROR=0 " in summary, result.stdout[-5000:]
+    passed = re.search(r"PASS=(\d+)", summary)
+    assert passed and int(passed.group(1)) > 0, f"no unit test ran: {summary}"
 
 
 def test_comparison_finds_a_value_beyond_tolerance() -> None:

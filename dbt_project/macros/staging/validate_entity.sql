@@ -39,7 +39,10 @@ versioned as (
         row_number() over (
             partition by
                 {%- for key in entity['key'] %}
-                coalesce(cast(_parsed_{{ key }} as {{ dbt.type_string() }}), _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})){{ ',' if not loop.last }}
+                coalesce(
+                    cast(_parsed_{{ key }} as {{ dbt.type_string() }}),
+                    _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+                ){{ ',' if not loop.last }}
                 {%- endfor %}
             order by _file_name desc, _row_number desc
         ) as _version_rank
