@@ -168,7 +168,9 @@ def postgres_marts(sample_warehouse: Path, postgres_server: PostgresSettings) ->
 def spark_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marts]:
     """The sample's extract files read by Spark itself (local mode, session method) and built there with dbt."""
     run_dir = tmp_path_factory.mktemp("spark")
-    outcome = spark_loader.build(SAMPLE_EXTRACTS_DIR, run_dir, Settings.from_env(SAMPLE_EXTRACTS_DIR))
+    outcome = spark_loader.build(
+        SAMPLE_EXTRACTS_DIR, run_dir, Settings.from_env(SAMPLE_EXTRACTS_DIR), spark_loader.COMPARED_MARTS
+    )
     seconds = ", ".join(f"{step} {value:.1f}s" for step, value in outcome.seconds.items())
     print(f"spark: {seconds}; dbt: {outcome.statuses}")
     assert outcome.success, "; ".join(outcome.failures[:5])
