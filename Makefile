@@ -19,8 +19,9 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(INSTALLED)
 
+# Two workers, a test file each: most of a test's time is one process (dbt parsing, Streamlit, Chromium).
 test: $(INSTALLED) browser-deps postgres-deps java-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(INSTALLED)
 	$(BIN)/python -m orchestration.contract --check

@@ -16,7 +16,7 @@ class CommandError(Exception):
     """A failure the user can act on: printed as one line plus where to look, never as a traceback."""
 
 
-def run_pipeline(settings: Settings, log_level: str = "INFO") -> dict[str, object]:
+def run_pipeline(settings: Settings, log_level: str = "INFO", full_refresh: bool = False) -> dict[str, object]:
     """Run observatory_job in-process; return a summary, or raise CommandError naming what failed."""
     if not settings.extracts_dir.is_dir():
         raise CommandError(f"extracts folder {settings.extracts_dir} does not exist")
@@ -30,7 +30,10 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> dict[str, objec
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": log_level}}},
+                "ops": {"observatory_dbt_assets": {"config": {"full_refresh": full_refresh}}},
+            },
         )
     if not result.success:
         failures = [
@@ -51,7 +54,7 @@ def run_pipeline(settings: Settings, log_level: str = "INFO") -> dict[str, objec
 def command_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.extracts, args.warehouse)
     print(f"loading {settings.extracts_dir} -> {settings.warehouse_path}", flush=True)
-    summary = run_pipeline(settings, "DEBUG" if args.verbose else "INFO")
+    summary = run_pipeline(settings, "DEBUG" if args.verbose else "INFO", full_refresh=args.full_refresh)
     print(f"published {summary['warehouse']} in {summary['seconds']:.0f}s")
     print(f"dashboard: observatory dashboard --warehouse {summary['warehouse']}")
     return 0
@@ -107,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--extracts", type=Path, metavar="DIR", help="extracts folder (default: bundled sample)")
     run.add_argument("--warehouse", type=Path, metavar="FILE", help="DuckDB file to publish (default: data/)")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model from all current files (a run normally processes only new deliveries)",
+    )
     run.add_argument("--verbose", action="store_true", help="show every Dagster and dbt event")
     run.set_defaults(handler=command_run)
 

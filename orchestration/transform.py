@@ -2,8 +2,16 @@
 
 dbt tests are Dagster asset checks. The build is the gate: when any test of severity error fails, the step
 fails naming the failing tests, and nothing downstream (the publish) runs.
+
+The validation and staging tables of the contract entities are incremental (see
+dbt_project/macros/staging/incremental.sql). A build is a full refresh when asked (`full_refresh` config,
+`observatory run --full-refresh`) and whenever what the incremental rows were built with has changed since
+the last good build: the dbt project, the contract or a reference table's deliveries (code_map decides
+today's codes for yesterday's rows too).
 """
 
+import fcntl
+import hashlib
 import json
 import sys
 from collections.abc import Iterator, Mapping
@@ -14,8 +22,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.contract import load_contract
 from orchestration.resources import WarehouseResource
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT
 
 # dbt from this interpreter's environment, whether or not that environment is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -29,10 +38,14 @@ def dbt_resource() -> DbtCliResource:
 def observatory_dbt_project() -> DbtProject:
     """The dbt project, with its manifest parsed again whenever a model, macro or seed changed."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    if _manifest_is_stale(project.manifest_path):
-        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+    lock_path = DBT_PROJECT_DIR / project.target_path / "parse.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:  # processes starting together parse once, one after the other
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _manifest_is_stale(project.manifest_path):
+            DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+                ["parse", "--quiet"], target_path=project.target_path
+            ).wait()
     return project
 
 
@@ -55,9 +68,34 @@ class ObservatoryTranslator(DagsterDbtTranslator):
         return path.parts[1] if len(path.parts) > 2 and path.parts[0] == "models" else None
 
 
-def dbt_build_args(warehouse: WarehouseResource) -> list[str]:
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False
+
+
+def build_fingerprint(warehouse: WarehouseResource) -> str:
+    """What incremental rows depend on besides their own deliveries: project files and reference deliveries."""
+    digest = hashlib.sha256()
+    files = [CONTRACT_PATH, *(PROJECT_ROOT / "seeds" / "reference").glob("*.csv")]
+    files += list(DBT_PROJECT_DIR.glob("*.yml"))
+    for folder in ("models", "macros", "tests"):
+        files += [path for path in (DBT_PROJECT_DIR / folder).rglob("*") if path.is_file()]
+    for path in sorted(files):
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    references = [entity.name for entity in load_contract().entities if entity.is_reference]
+    with warehouse.connect_work_database() as con:
+        deliveries = con.execute(
+            "select entity, file_name, file_hash from raw._deliveries "
+            "where is_current and list_contains($references, entity) order by all",
+            {"references": references},
+        ).fetchall()
+    digest.update(repr(deliveries).encode())
+    return digest.hexdigest()
+
+
+def dbt_build_args(warehouse: WarehouseResource, full_refresh: bool) -> list[str]:
     # dbt unit tests check the SQL, not the delivery: they run once in the test suite, not in every run.
-    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(warehouse.dbt_vars())]
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(warehouse.dbt_vars())]
+    return [*args, "--full-refresh"] if full_refresh else args
 
 
 def failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
@@ -74,12 +112,22 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=ObservatoryTranslator())
     def observatory_dbt_assets(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
     ) -> Iterator[Any]:
         target_path = warehouse.settings.dbt_target_dir
-        invocation = dbt.cli(dbt_build_args(warehouse), context=context, raise_on_error=False, target_path=target_path)
+        fingerprint_path = warehouse.settings.build_dir / "incremental.fingerprint"
+        fingerprint = build_fingerprint(warehouse)
+        # A build that fails leaves the fingerprint as it was: until one succeeds, every build is a full refresh.
+        stale = not fingerprint_path.exists() or fingerprint_path.read_text() != fingerprint
+        if stale and not config.full_refresh:
+            context.log.info("first build, or project, contract or reference deliveries changed: full refresh")
+        full_refresh = config.full_refresh or stale
+        args = dbt_build_args(warehouse, full_refresh)
+        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
         yield from invocation.stream()
-        if not invocation.is_successful():
+        if invocation.is_successful():
+            fingerprint_path.write_text(fingerprint)
+        else:
             failures = failed_nodes(invocation.get_artifact("run_results.json"))
             raise dg.Failure(
                 description="dbt build failed; the warehouse was not published. Failing: "

@@ -194,13 +194,13 @@ def test_latest_file_wins_then_last_row_and_superseded_versions_stay_as_history(
     ]
     versions = work_query(
         bad_delivery,
-        "select _file_name, _row_number, _version_rank from validation.base_erp__sales_orders "
-        "where order_id = 'B8' order by _version_rank",
+        "select _file_name, _row_number, _is_latest from validation.base_erp__sales_orders "
+        "where order_id = 'B8' order by _file_name desc, _row_number desc",
     )
     assert versions == [
-        ("sales_orders_3.csv", 2, 1),
-        ("sales_orders_3.csv", 1, 2),
-        ("sales_orders_1.csv", 8, 3),
+        ("sales_orders_3.csv", 2, True),
+        ("sales_orders_3.csv", 1, False),
+        ("sales_orders_1.csv", 8, False),
     ]
 
 

@@ -1,17 +1,36 @@
 {#- The staging model of one contract entity (stg_erp__<entity>): the latest version of each key when it is
     valid, typed, with coded columns harmonised to canonical codes (exact code, else code_map, else the
     canonical code in another case). A code that stays unknown keeps its delivered value and sets
-    has_unknown_<column>; the row is flagged, never dropped. -#}
+    has_unknown_<column>; the row is flagged, never dropped.
+
+    Incremental with its validation model (incremental.sql): a run restages only the keys that model recorded
+    as changed, after taking their staged rows out. -#}
 
 {% macro stage_entity(entity_name) -%}
 {%- set entity = contract_entities()[entity_name] -%}
 {%- set coded = entity['columns'] | selectattr('values') | list
     + entity['columns'] | selectattr('values_from') | list -%}
+{%- set validation = ref('base_erp__' ~ entity_name) -%}
+{{ config(
+    materialized='incremental' if incremental_models() else 'table',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ unstage_changed_keys(ref('base_erp__" ~ entity_name ~ "'), " ~ entity['key'] | tojson ~ ") }}"]
+        if incremental_models() else [],
+    post_hook=["{{ clear_changed_keys(ref('base_erp__" ~ entity_name ~ "')) }}"] if incremental_models() else [],
+) }}
 with
 
 validated as (
-    select * from {{ ref('base_erp__' ~ entity_name) }}
-    where _version_rank = 1 and not _is_rejected
+    select * from {{ validation }} as versions
+    where
+        _is_latest and not _is_rejected
+        {%- if is_incremental() %}
+        and exists (
+            select 1 from {{ changed_keys_relation(validation) }} as changes
+            where {% for key in entity['key'] %}changes._key_{{ key }} = versions._key_{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+        )
+        {%- endif %}
 ),
 {%- if coded %}
 
@@ -101,7 +120,7 @@ delivered as (
         {{ adapter.quote(column.name) }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('base_erp__' ~ table_name) }}
-    where _version_rank = 1 and not _is_rejected
+    where _is_latest and not _is_rejected
 ),
 
 is_delivered as (

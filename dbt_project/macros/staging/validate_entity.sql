@@ -1,11 +1,23 @@
-{#- The validation layer of one contract entity (base_erp__<entity>): every current raw row, typed, with its
-    version rank (1 = the latest delivered version of its key: file name, then row, last wins) and, per
-    column, the reason it breaks the contract (null when it does not). A fault in a required column
-    rejects the row; in an optional column the value is nulled and the row flagged. -#}
+{#- The validation layer of one contract entity (base_erp__<entity>): every row of the current deliveries,
+    typed, with per column the reason it breaks the contract (null when it does not), its version key and
+    whether it is the latest version of that key (_is_latest: file name, then row, last wins). A fault in a
+    required column rejects the row; in an optional column the value is nulled and the row flagged.
+
+    Incremental where the engine can update in place (incremental_models()): a run parses only the rows of
+    deliveries it has not seen, then mark_latest_versions() drops the rows of deliveries that are no longer
+    current, re-decides _is_latest for every key that gained or lost a version, and records those keys in
+    <this>__changes for the staging model. Elsewhere the table is rebuilt from every current delivery. -#}
 
 {% macro validate_entity(entity_name) -%}
 {%- set entity = contract_entities()[entity_name] -%}
 {%- set columns = entity['columns'] -%}
+{{ config(
+    materialized='incremental' if incremental_models() else 'table',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    post_hook=["{{ mark_latest_versions('" ~ entity_name ~ "', " ~ entity['key'] | tojson ~ ") }}"]
+        if incremental_models() else [],
+) }}
 with
 
 delivered as (
@@ -17,6 +29,12 @@ delivered as (
             and deliveries.file_name = raw_rows._file_name
             and deliveries.entity = '{{ entity_name }}'
             and deliveries.is_current
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as validated
+        where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+    )
+    {%- endif %}
 ),
 
 parsed as (
@@ -33,20 +51,29 @@ parsed as (
     from delivered
 ),
 
+keyed as (
+    select
+        *,
+        {%- for key in entity['key'] %}
+        coalesce(cast(_parsed_{{ key }} as {{ dbt.type_string() }}), _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})) as _key_{{ key }},
+        {%- endfor %}
+        true as _is_keyed
+    from parsed
+),
+
 versioned as (
     select
         *,
+        {%- if is_incremental() %}
+        -- decided by mark_latest_versions() once the rows are in, over every version of their keys
+        cast(null as boolean) as _is_latest
+        {%- else %}
         row_number() over (
-            partition by
-                {%- for key in entity['key'] %}
-                coalesce(
-                    cast(_parsed_{{ key }} as {{ dbt.type_string() }}),
-                    _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
-                ){{ ',' if not loop.last }}
-                {%- endfor %}
+            partition by {% for key in entity['key'] %}_key_{{ key }}{{ ', ' if not loop.last }}{% endfor %}
             order by _file_name desc, _row_number desc
-        ) as _version_rank
-    from parsed
+        ) = 1 as _is_latest
+        {%- endif %}
+    from keyed
 ),
 
 checked as (
@@ -64,7 +91,10 @@ select
     _file_hash,
     _row_number,
     _load_id,
-    _version_rank,
+    {%- for key in entity['key'] %}
+    _key_{{ key }},
+    {%- endfor %}
+    _is_latest,
     {%- for column in columns %}
     case when _fault_{{ column.name }} is null then _parsed_{{ column.name }} end as {{ adapter.quote(column.name) }},
     _raw_{{ column.name }},

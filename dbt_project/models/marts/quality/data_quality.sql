@@ -65,7 +65,7 @@ flagged_values as (
             {{ dbt.split_part('_fault_' ~ column_name, "': '", 1) }} as reason,
             _raw_{{ column_name }} as raw_value
         from base_{{ entity_name }}
-        where _version_rank = 1 and not _is_rejected and _fault_{{ column_name }} is not null
+        where _is_latest and not _is_rejected and _fault_{{ column_name }} is not null
         {{- '\n    union all' if not loop.last }}
     {%- endfor %}
 ),
@@ -112,7 +112,7 @@ superseded_versions as (
             'superseded_by_later_version' as reason,
             cast(null as {{ dbt.type_string() }}) as raw_value
         from base_{{ entity_name }}
-        where _version_rank > 1
+        where not _is_latest
         {{- '\n    union all' if not loop.last }}
     {%- endfor %}
 ),

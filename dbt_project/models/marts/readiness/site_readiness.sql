@@ -179,7 +179,7 @@ rejected_users as (
         trim(_raw_site_id) as site_id,
         count(*) as rejected_users
     from validated_users
-    where _version_rank = 1 and _is_rejected
+    where _is_latest and _is_rejected
     group by trim(_raw_site_id)
 ),
 

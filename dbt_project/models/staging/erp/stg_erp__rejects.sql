@@ -21,7 +21,7 @@ current_files as (
                 _raw_{{ column.name }} as raw_value,
                 _load_id as load_id
             from {{ ref('base_erp__' ~ entity_name) }}
-            where _version_rank = 1 and _fault_{{ column.name }} is not null
+            where _is_latest and _fault_{{ column.name }} is not null
             {{- '\n    union all' if not loop.last }}
         {%- endfor %}
     ),
