@@ -303,7 +303,8 @@ def dbt_build_args(target_path: Path, select: Sequence[str] = ()) -> list[str]:
         "--quiet",
     ]  # fmt: skip
     if select:
-        args += ["--select", *select, "--exclude", "config.severity:warn"]
+        # cautious: a test runs only when every model it reads is built (eager would add tests of other marts).
+        args += ["--select", *select, "--exclude", "config.severity:warn", "--indirect-selection", "cautious"]
     return args
 
 
