@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint unit browser-deps postgres-deps dashboard dagster contract clean
+.PHONY: demo test lint unit browser-deps postgres-deps java-deps dashboard dagster contract clean
 
 demo: $(INSTALLED)
 	$(BIN)/observatory run
@@ -20,7 +20,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 # Two workers, a test file each: most of a test's time is one process (dbt parsing, Streamlit, Chromium).
-test: $(INSTALLED) browser-deps postgres-deps lint
+test: $(INSTALLED) browser-deps postgres-deps java-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(INSTALLED)
@@ -39,6 +39,11 @@ browser-deps:
 postgres-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+
+# Debian's Java 17 runtime for the Spark engine test (pyspark starts a JVM; root installs it, others skip).
+java-deps:
+	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; fi
 
 dashboard: $(INSTALLED)
 	$(BIN)/observatory dashboard

@@ -74,7 +74,7 @@
 {%- endmacro %}
 
 {% macro postgres__expand_date_range(start_date, end_date) -%}
-    generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval '1 day')
+    cast(generate_series(cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval '1 day') as date)
 {%- endmacro %}
 
 {% macro postgres__iso_week_label(date_expression) -%}

@@ -1,17 +1,17 @@
 {#- Calendar helpers for the KPI models. Engine-specific SQL stays inside the dispatched implementations. -#}
 
-{#- A select-list expression that yields one row per date from start_date to end_date (both included);
-    wrap it in cast(... as date). -#}
+{#- A select-list expression that yields one row per date, as a date, from start_date to end_date (both
+    included). Use it bare: Spark takes no generator nested in another expression. -#}
 {% macro expand_date_range(start_date, end_date) -%}
     {{ return(adapter.dispatch('expand_date_range', 'observatory')(start_date, end_date)) }}
 {%- endmacro %}
 
 {% macro default__expand_date_range(start_date, end_date) -%}
-    unnest(generate_series(
+    cast(unnest(generate_series(
         cast({{ start_date }} as timestamp),
         cast({{ end_date }} as timestamp),
         interval 1 day
-    ))
+    )) as date)
 {%- endmacro %}
 
 {#- A date plus a whole number of days, as a date (dbt.dateadd returns a timestamp on some engines). -#}

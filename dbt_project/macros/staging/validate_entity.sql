@@ -79,8 +79,9 @@ versioned as (
 checked as (
     select
         *,
+        {#- Text even where no check applies (always null): Spark cannot store a column of type null. #}
         {%- for column in columns %}
-        {{ column_fault(column) }} as _fault_{{ column.name }}{{ ',' if not loop.last }}
+        cast({{ column_fault(column) }} as {{ dbt.type_string() }}) as _fault_{{ column.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from versioned
 )

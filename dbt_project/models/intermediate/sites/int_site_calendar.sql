@@ -105,7 +105,7 @@ calendar_days as (
     select
         site_id,
         timezone,
-        cast({{ expand_date_range('first_date', 'last_date') }} as date) as calendar_date
+        {{ expand_date_range('first_date', 'last_date') }} as calendar_date
     from site_bounds
     where first_date is not null
 ),

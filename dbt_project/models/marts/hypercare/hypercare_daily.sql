@@ -78,8 +78,7 @@ day_grid as (
     select
         site_id,
         kpi,
-        cast({{ expand_date_range(greatest_date('baseline_start_date', 'first_kpi_date'), 'last_kpi_date') }} as date)
-            as kpi_date
+        {{ expand_date_range(greatest_date('baseline_start_date', 'first_kpi_date'), 'last_kpi_date') }} as kpi_date
     from live_site_kpis
     where last_kpi_date >= baseline_start_date
 ),
