@@ -53,6 +53,8 @@ def test_spark_loader_writes_the_rows_duckdb_loader_writes(tmp_path: Path, spark
     write_file(extracts, "picks", "picks_20260106.csv", PICKS_LATER_CSV)
     write_file(extracts, "picks", "picks_20260107.csv", "pick_id,site_id\nP9,S1\n")
     entity = load_contract().entity("picks")
+    # The process may already hold a session with the sample loaded (tests/test_engines.py in the same worker).
+    spark.sql("drop table if exists raw.picks")
     spark_loader.ensure_raw_schema(spark, [entity])
     records = spark_loader.LoaderRecords()
     spark_loader.load_entity(spark, entity, extracts, "load", KEY, records)
