@@ -6,8 +6,9 @@ fails naming the failing tests, and nothing downstream (the publish) runs.
 The validation and staging tables of the contract entities are incremental (see
 dbt_project/macros/staging/incremental.sql). A build is a full refresh when asked (`full_refresh` config,
 `observatory run --full-refresh`) and whenever what the incremental rows were built with has changed since
-the last good build: the dbt project, the contract or a reference table's deliveries (code_map decides
-today's codes for yesterday's rows too).
+the last good build: the dbt project, the contract, a reference table's deliveries (code_map decides
+today's codes for yesterday's rows too) or which entities were delivered (a KPI exists only where its
+entities were). Otherwise the KPI models recompute only the site-days the new rows touch.
 """
 
 import fcntl
@@ -73,7 +74,8 @@ class DbtBuildConfig(dg.Config):
 
 
 def build_fingerprint(warehouse: WarehouseResource) -> str:
-    """What incremental rows depend on besides their own deliveries: project files and reference deliveries."""
+    """What incremental rows depend on besides their own deliveries: project files, reference deliveries, which
+    entities were delivered."""
     digest = hashlib.sha256()
     files = [CONTRACT_PATH, *(PROJECT_ROOT / "seeds" / "reference").glob("*.csv")]
     files += list(DBT_PROJECT_DIR.glob("*.yml"))
@@ -88,7 +90,8 @@ def build_fingerprint(warehouse: WarehouseResource) -> str:
             "where is_current and list_contains($references, entity) order by all",
             {"references": references},
         ).fetchall()
-    digest.update(repr(deliveries).encode())
+        delivered = con.execute("select entity from raw._folders where is_delivered order by all").fetchall()
+    digest.update(repr(deliveries).encode() + repr(delivered).encode())
     return digest.hexdigest()
 
 

@@ -18,6 +18,15 @@ from orchestration.settings import SAMPLE_EXTRACTS_DIR, Settings
 CUTS = ("20260220", "20260331")  # deliveries up to these days arrive in the first and second run
 
 
+SCOPED_MODELS = {
+    "kpi_daily",
+    "int_order_line_fills",
+    "int_order_fulfilment",
+    "int_case_conformance",
+    "int_active_users_daily",
+}
+
+
 def deliver(target: Path, up_to: str | None, after: str | None = None) -> None:
     """Copy the sample's files delivered in (after, up_to] (undated files go with the first step)."""
     for source in SAMPLE_EXTRACTS_DIR.rglob("*.csv"):
@@ -83,9 +92,22 @@ def same_rows(left: list[tuple], right: list[tuple]) -> bool:
     return True
 
 
-def build_args(warehouse: Path) -> dict:
+def last_build(warehouse: Path) -> dict:
     build_dir = warehouse.parent / f".{warehouse.name}.build"
-    return json.loads((build_dir / "dbt_target" / "run_results.json").read_text())["args"]
+    return json.loads((build_dir / "dbt_target" / "run_results.json").read_text())
+
+
+def build_args(warehouse: Path) -> dict:
+    return last_build(warehouse)["args"]
+
+
+def site_day_scoped_models(warehouse: Path) -> set[str]:
+    """The models the last build computed over the touched site-days only."""
+    return {
+        result["unique_id"].split(".")[-1]
+        for result in last_build(warehouse)["results"]
+        if "touched_site_days" in (result.get("compiled_code") or "") and result["unique_id"].startswith("model.")
+    }
 
 
 def test_day_by_day_loading_equals_one_full_run(tmp_path: Path, sample_warehouse: Path):
@@ -114,6 +136,9 @@ def test_day_by_day_loading_equals_one_full_run(tmp_path: Path, sample_warehouse
         shutil.copyfile(SAMPLE_EXTRACTS_DIR / path.relative_to(landing), path)
     run_pipeline(settings, "ERROR")
     assert not build_args(warehouse).get("full_refresh")
+    assert site_day_scoped_models(warehouse) >= SCOPED_MODELS
+    with duckdb.connect(str(settings.work_database), read_only=True) as con:  # applied, so cleared
+        assert con.execute("select count(*) from validation.touched_site_days").fetchall() == [(0,)]
 
     incremental, full = relations(warehouse), relations(sample_warehouse)
     assert incremental.keys() == full.keys()

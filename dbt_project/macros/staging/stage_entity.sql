@@ -4,20 +4,25 @@
     has_unknown_<column>; the row is flagged, never dropped.
 
     Incremental with its validation model (incremental.sql): a run restages only the keys that model recorded
-    as changed, after taking their staged rows out. -#}
+    as changed, after taking their staged rows out; before and after, it records the site-days those rows touch
+    (touched_site_days.sql). -#}
 
 {% macro stage_entity(entity_name) -%}
 {%- set entity = contract_entities()[entity_name] -%}
 {%- set coded = entity['columns'] | selectattr('values') | list
     + entity['columns'] | selectattr('values_from') | list -%}
 {%- set validation = ref('base_erp__' ~ entity_name) -%}
+{%- set key_list = entity['key'] | tojson -%}
+{%- set record_touched = "{{ record_touched_site_days('" ~ entity_name ~ "', ref('base_erp__" ~ entity_name ~ "'), "
+    ~ key_list ~ ") }}" -%}
 {{ config(
     materialized='incremental' if incremental_models() else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{{ unstage_changed_keys(ref('base_erp__" ~ entity_name ~ "'), " ~ entity['key'] | tojson ~ ") }}"]
+    pre_hook=[record_touched, "{{ unstage_changed_keys(ref('base_erp__" ~ entity_name ~ "'), " ~ key_list ~ ") }}"]
         if incremental_models() else [],
-    post_hook=["{{ clear_changed_keys(ref('base_erp__" ~ entity_name ~ "')) }}"] if incremental_models() else [],
+    post_hook=[record_touched, "{{ clear_changed_keys(ref('base_erp__" ~ entity_name ~ "')) }}"]
+        if incremental_models() else [],
 ) }}
 with
 

@@ -1,15 +1,23 @@
 {#- One row per order in scope with at least one non-cancelled line: whether every line was filled on its
     first shipment day, whether every line had shipped complete by the end of the due day, and the order's
     completion instant (the shipment that brought its last line to its ordered quantity) with its local
-    date and the hours from creation (SCOR RS.1.1, to ship). -#}
+    date and the hours from creation (SCOR RS.1.1, to ship). Incremental runs recompute the orders whose site
+    and requested_ship_date are touched (macros/staging/touched_site_days.sql). -#}
+{{ site_day_scoped('site_id', 'requested_ship_date') }}
 with
 
 orders as (
     select * from {{ ref('int_orders_in_scope') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'requested_ship_date') }}
+    {%- endif %}
 ),
 
 line_fills as (
     select * from {{ ref('int_order_line_fills') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'requested_ship_date') }}
+    {%- endif %}
 ),
 
 order_line_summary as (

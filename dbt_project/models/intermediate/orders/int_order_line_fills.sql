@@ -1,11 +1,16 @@
 {#- One row per order line that counts in order KPIs (not cancelled, of an order in scope): its first
     shipment day and whether that day filled it, whether it had shipped complete by the end of its due
     day, and the instant it became shipped complete. Local dates use the order's site time zone;
-    quantities are compared exactly (decimal). -#}
+    quantities are compared exactly (decimal). Incremental runs recompute the lines of the orders whose site
+    and requested_ship_date are touched (macros/staging/touched_site_days.sql). -#}
+{{ site_day_scoped('site_id', 'requested_ship_date') }}
 with
 
 orders as (
     select * from {{ ref('int_orders_in_scope') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'requested_ship_date') }}
+    {%- endif %}
 ),
 
 sales_order_lines as (

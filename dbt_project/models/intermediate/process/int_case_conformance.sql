@@ -2,11 +2,20 @@
     invoiced event, at that event's site) and whether it conforms to process_standard, with each reason it
     does not: a required activity missing, the first occurrences of the standard activities out of step
     order (by occurred_at; equal instants are in order), an activity outside the standard, a manual
-    override. -#}
+    override. Incremental runs recompute the cases with an event on a touched site-day; the rows kept are those
+    whose site and UTC invoiced day are not touched (macros/staging/touched_site_days.sql). -#}
+{{ site_day_scoped('site_id', 'cast(invoiced_at as date)') }}
 with
 
 process_events as (
     select * from {{ ref('stg_erp__process_events') }}
+    {%- if is_incremental() %}
+    where case_id in (
+        select touched_events.case_id
+        from {{ ref('stg_erp__process_events') }} as touched_events
+        where {{ in_touched_site_days('touched_events.site_id', 'cast(touched_events.occurred_at as date)') }}
+    )
+    {%- endif %}
 ),
 
 process_standard as (
@@ -137,6 +146,9 @@ final as (
         ) as is_conforming
     from case_checks
     left join sites on case_checks.site_id = sites.site_id
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('case_checks.site_id', 'cast(case_checks.invoiced_at as date)') }}
+    {%- endif %}
 )
 
 select * from final

@@ -1,10 +1,15 @@
 {#- Per site and calendar day: distinct users of the site (provisioned or not) with any usage event in the
     7 site-local days ending that day. A usage event belongs to its user's site; an event of a user missing
-    from users belongs to no site. -#}
+    from users belongs to no site. Incremental runs recompute the touched site-days, from the usage events of
+    the 7 days before (macros/staging/touched_site_days.sql). -#}
+{{ site_day_scoped('site_id', 'calendar_date') }}
 with
 
 calendar as (
     select * from {{ ref('int_site_calendar') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'calendar_date') }}
+    {%- endif %}
 ),
 
 usage_events as (
@@ -27,6 +32,10 @@ user_activity_dates as (
     from usage_events
     inner join users on usage_events.user_id = users.user_id
     inner join sites on users.site_id = sites.site_id
+    {%- if is_incremental() %}
+    {# a site-local date is at least the UTC date less one day #}
+    where {{ in_touched_site_days('users.site_id', 'cast(usage_events.occurred_at as date) + 7') }}
+    {%- endif %}
 ),
 
 active_users as (

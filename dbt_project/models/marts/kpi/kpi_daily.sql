@@ -1,5 +1,7 @@
 {#- marts.kpi_daily: one row per (site_id, kpi_date, kpi) of the 19 site KPIs of KPIS.md, in additive form.
-    A row exists only where the denominator is > 0 and every entity the KPI reads was delivered. -#}
+    A row exists only where the denominator is > 0 and every entity the KPI reads was delivered.
+    Incremental runs recompute only the touched site-days (macros/staging/touched_site_days.sql). -#}
+{{ site_day_scoped('site_id', 'kpi_date') }}
 with
 
 fulfilment as (
@@ -55,6 +57,9 @@ final as (
         -- value: the contract's column name
         numerator / denominator as value  -- noqa: RF04
     from delivered_site_kpis
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'kpi_date') }}
+    {%- endif %}
 )
 
 select * from final

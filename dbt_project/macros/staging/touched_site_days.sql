@@ -1,0 +1,176 @@
+{#- Site-day scoping of the KPI models in incremental runs (DuckDB).
+
+    When a staging model restages changed keys, it records, for the staged rows of those keys before (pre-hook)
+    and after (post-hook), from which day each site's KPIs may have changed: validation.touched_site_days
+    (site_id, from_date). A scoped model (config from site_day_scoped) deletes its rows whose site and anchor
+    day fall in that region and inserts them again from its SQL filtered to the region; rows outside it are
+    kept. The region is cleared at the end of a successful build (on-run-end), so a failed build leaves it for
+    the next one.
+
+    The footprint of a row is the earliest day any KPI row built from it can carry: the earliest of its own
+    dates less one day (a site-local date is at least the UTC date less one day), at its own site(s), or at its
+    order's site from the order's dates (order lines, shipments), at its user's site (usage events, training
+    completions; a user from its provisioning, deactivation, first usage event and first training), every
+    site of its case from the case's first event there (process events). A changed site row touches the whole
+    site. Everything later is covered: backlogs, running sums and 7-day windows only look back. Reference
+    tables and which entities were delivered change every row: they make the run a full refresh
+    (orchestration/transform.py). -#}
+
+{% macro touched_site_days_relation() -%}
+    {{ return(api.Relation.create(database=this.database, schema='validation', identifier='touched_site_days')) }}
+{%- endmacro %}
+
+
+{% macro create_touched_site_days() -%}
+create table if not exists {{ touched_site_days_relation() }} (site_id {{ dbt.type_string() }}, from_date date)
+{%- endmacro %}
+
+
+{#- The earliest of some dates or instants, as a date one day earlier; the beginning of time when all are null. -#}
+{% macro footprint_date(columns) -%}
+coalesce(
+    least({% for column in columns %}cast({{ column }} as date){{ ', ' if not loop.last }}{% endfor %}) - 1,
+    cast('1900-01-01' as date)
+)
+{%- endmacro %}
+
+
+{#- select site_id, from_date for the rows of relation `touched_rows` of one entity (nothing for entities no
+    site KPI reads: items, close tasks and adjustments). -#}
+{% macro site_day_footprint(entity_name) -%}
+{%- set own_site_dates = {
+    'sales_orders': ['created_at', 'requested_ship_date'],
+    'picks': ['picked_at'],
+    'inventory_counts': ['counted_at'],
+    'receipts': ['received_at', 'putaway_at'],
+    'purchase_orders': ['created_at', 'approved_at', 'issued_at'],
+    'invoices': ['invoiced_at', 'adjusted_at'],
+    'exceptions': ['opened_at', 'resolved_at'],
+    'helpdesk_tickets': ['opened_at', 'resolved_at'],
+} -%}
+{%- set staged = api.Relation.create(database=this.database, schema=this.schema, identifier='stg_erp__') -%}
+{%- if entity_name == 'sites' -%}
+select site_id, cast('1900-01-01' as date) as from_date from touched_rows
+{%- elif entity_name in own_site_dates -%}
+select site_id, {{ footprint_date(own_site_dates[entity_name]) }} as from_date from touched_rows
+{%- elif entity_name == 'transfers' -%}
+select from_site_id as site_id, {{ footprint_date(['requested_at', 'shipped_at', 'received_at']) }} as from_date
+from touched_rows
+union all
+select to_site_id as site_id, {{ footprint_date(['requested_at', 'shipped_at', 'received_at']) }} as from_date
+from touched_rows
+{%- elif entity_name in ('sales_order_lines', 'shipments') -%}
+select
+    orders.site_id,
+    {{ footprint_date(['orders.created_at', 'orders.requested_ship_date']
+        + (['touched_rows.shipped_at'] if entity_name == 'shipments' else [])) }} as from_date
+from touched_rows
+inner join {{ staged.incorporate(path={'identifier': 'stg_erp__sales_orders'}) }} as orders
+    on touched_rows.order_id = orders.order_id
+{%- elif entity_name == 'process_events' -%}
+select site_id, min({{ footprint_date(['occurred_at']) }}) as from_date
+from {{ this }}
+where case_id in (select case_id from touched_rows)
+group by site_id
+{%- elif entity_name in ('usage_events', 'training_completions') -%}
+select
+    users.site_id,
+    {{ footprint_date(['touched_rows.occurred_at' if entity_name == 'usage_events' else 'touched_rows.completed_at']) }}
+        as from_date
+from touched_rows
+inner join {{ staged.incorporate(path={'identifier': 'stg_erp__users'}) }} as users
+    on touched_rows.user_id = users.user_id
+{%- elif entity_name == 'users' -%}
+select
+    site_id,
+    {{ footprint_date([
+        'provisioned_date',
+        'deactivated_date',
+        '(select min(events.occurred_at) from ' ~ staged.incorporate(path={'identifier': 'stg_erp__usage_events'})
+            ~ ' as events where events.user_id = touched_rows.user_id)',
+        '(select min(training.completed_at) from '
+            ~ staged.incorporate(path={'identifier': 'stg_erp__training_completions'})
+            ~ ' as training where training.user_id = touched_rows.user_id)',
+    ]) }} as from_date
+from touched_rows
+{%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre- and post-hook of stg_erp__<entity>: record the footprint of the staged rows of the changed keys. -#}
+{% macro record_touched_site_days(entity_name, validation_relation, keys) -%}
+{%- set footprint = site_day_footprint(entity_name) | trim -%}
+{%- if is_incremental() and footprint %}
+{{ create_touched_site_days() }};
+
+insert into {{ touched_site_days_relation() }}
+with touched_rows as (
+    select * from {{ this }} as staged
+    where exists (
+        select 1 from {{ changed_keys_relation(validation_relation) }} as changes
+        where {% for key in keys %}changes._key_{{ key }} = cast(staged.{{ key }} as {{ dbt.type_string() }}){{ ' and ' if not loop.last }}{% endfor %}
+    )
+),
+
+footprint as (
+    {{ footprint }}
+)
+
+select site_id, min(from_date) as from_date
+from footprint
+where site_id is not null
+group by site_id
+{%- endif %}
+{%- endmacro %}
+
+
+{#- Whether a row (its site and anchor day: column expressions, unqualified ones resolve to the outer query) is in
+    the touched region. A row without an anchor day is always in it. -#}
+{% macro in_touched_site_days(site_column, date_column) -%}
+exists (
+    select 1
+    from (
+        select site_id as region_site_id, min(from_date) as region_from_date
+        from {{ touched_site_days_relation() }}
+        group by site_id
+    ) as region
+    where
+        region.region_site_id = {{ site_column }}
+        and coalesce({{ date_column }}, cast('9999-12-31' as date)) >= region.region_from_date
+)
+{%- endmacro %}
+
+
+{#- Config of a scoped model: incremental where staging is; its pre-hook deletes the rows in the region. The model
+    filters its rows with in_touched_site_days when is_incremental(). -#}
+{% macro site_day_scoped(site_column, date_column) -%}
+{{ config(
+    materialized='incremental' if incremental_models() else 'table',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ delete_touched_site_days('" ~ site_column ~ "', '" ~ date_column ~ "') }}"]
+        if incremental_models() else [],
+) }}
+{%- endmacro %}
+
+
+{% macro delete_touched_site_days(site_column, date_column) -%}
+{%- if is_incremental() %}
+{{ create_touched_site_days() }};
+
+delete from {{ this }}
+where {{ in_touched_site_days(site_column, date_column) }}
+{%- endif %}
+{%- endmacro %}
+
+
+{#- on-run-end: a successful build has applied the region everywhere. -#}
+{% macro clear_touched_site_days(results) -%}
+{%- if incremental_models() and execute
+    and results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list | length == 0 %}
+{%- set relation = api.Relation.create(database=target.database, schema='validation', identifier='touched_site_days') %}
+{%- if load_relation(relation) is not none %}
+delete from {{ relation }}
+{%- endif %}
+{%- endif %}
+{%- endmacro %}
