@@ -17,12 +17,16 @@
     (orchestration/transform.py). -#}
 
 {% macro touched_site_days_relation() -%}
-    {{ return(api.Relation.create(database=this.database, schema='validation', identifier='touched_site_days')) }}
+    {{ return(api.Relation.create(database=target.database, schema='validation', identifier='touched_site_days')) }}
 {%- endmacro %}
 
 
+{#- on-run-start: created before any model runs, since models running side by side insert into it. -#}
 {% macro create_touched_site_days() -%}
+{%- if incremental_models() %}
+create schema if not exists {{ touched_site_days_relation().without_identifier() }};
 create table if not exists {{ touched_site_days_relation() }} (site_id {{ dbt.type_string() }}, from_date date)
+{%- endif %}
 {%- endmacro %}
 
 
@@ -101,8 +105,6 @@ from touched_rows
 {% macro record_touched_site_days(entity_name, validation_relation, keys) -%}
 {%- set footprint = site_day_footprint(entity_name) | trim -%}
 {%- if is_incremental() and footprint %}
-{{ create_touched_site_days() }};
-
 insert into {{ touched_site_days_relation() }}
 with touched_rows as (
     select * from {{ this }} as staged
@@ -156,8 +158,6 @@ exists (
 
 {% macro delete_touched_site_days(site_column, date_column) -%}
 {%- if is_incremental() %}
-{{ create_touched_site_days() }};
-
 delete from {{ this }}
 where {{ in_touched_site_days(site_column, date_column) }}
 {%- endif %}
@@ -168,9 +168,6 @@ where {{ in_touched_site_days(site_column, date_column) }}
 {% macro clear_touched_site_days(results) -%}
 {%- if incremental_models() and execute
     and results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list | length == 0 %}
-{%- set relation = api.Relation.create(database=target.database, schema='validation', identifier='touched_site_days') %}
-{%- if load_relation(relation) is not none %}
-delete from {{ relation }}
-{%- endif %}
+delete from {{ touched_site_days_relation() }}
 {%- endif %}
 {%- endmacro %}
