@@ -4,7 +4,7 @@
     has_unknown_<column>; the row is flagged, never dropped.
 
     Incremental with its validation model (incremental.sql): a run restages only the keys that model recorded
-    as changed, after taking their staged rows out; before and after, it records the site-days those rows touch
+    as changed, after taking their staged rows out, and records the site-days the rows whose content changed touch
     (touched_site_days.sql). -#}
 
 {% macro stage_entity(entity_name) -%}
@@ -13,16 +13,19 @@
     + entity['columns'] | selectattr('values_from') | list -%}
 {%- set validation = ref('base_erp__' ~ entity_name) -%}
 {%- set key_list = entity['key'] | tojson -%}
-{%- set record_touched = "{{ record_touched_site_days('" ~ entity_name ~ "', ref('base_erp__" ~ entity_name ~ "'), "
-    ~ key_list ~ ") }}" -%}
+{%- set hook_arguments = "('" ~ entity_name ~ "', ref('base_erp__" ~ entity_name ~ "'), " ~ key_list ~ ") }}" -%}
 {{ config(
     materialized='incremental' if incremental_models() else 'table',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=[record_touched, "{{ unstage_changed_keys(ref('base_erp__" ~ entity_name ~ "'), " ~ key_list ~ ") }}"]
-        if incremental_models() else [],
-    post_hook=[record_touched, "{{ clear_changed_keys(ref('base_erp__" ~ entity_name ~ "')) }}"]
-        if incremental_models() else [],
+    pre_hook=[
+        "{{ keep_replaced_rows" ~ hook_arguments,
+        "{{ unstage_changed_keys(ref('base_erp__" ~ entity_name ~ "'), " ~ key_list ~ ") }}",
+    ] if incremental_models() else [],
+    post_hook=[
+        "{{ record_touched_site_days" ~ hook_arguments,
+        "{{ clear_changed_keys(ref('base_erp__" ~ entity_name ~ "')) }}",
+    ] if incremental_models() else [],
 ) }}
 with
 

@@ -1,11 +1,11 @@
 {#- Site-day scoping of the KPI models in incremental runs (DuckDB).
 
-    When a staging model restages changed keys, it records, for the staged rows of those keys before (pre-hook)
-    and after (post-hook), from which day each site's KPIs may have changed: validation.touched_site_days
-    (site_id, from_date). A scoped model (config from site_day_scoped) deletes its rows whose site and anchor
-    day fall in that region and inserts them again from its SQL filtered to the region; rows outside it are
-    kept. The region is cleared at the end of a successful build (on-run-end), so a failed build leaves it for
-    the next one.
+    When a staging model restages changed keys, it compares their staged rows before (kept by the pre-hook) and
+    after, and records for the rows whose content changed, in both versions, from which day each site's KPIs may
+    have changed: validation.touched_site_days (site_id, from_date; created on run start). A scoped model (config
+    from site_day_scoped) deletes its rows whose site and anchor day fall in that region and inserts them again
+    from its SQL filtered to the region; rows outside it are kept. The region is cleared at the end of a
+    successful build (on-run-end), so a failed build leaves it for the next one.
 
     The footprint of a row is the earliest day any KPI row built from it can carry: the earliest of its own
     dates less one day (a site-local date is at least the UTC date less one day), at its own site(s), or at its
@@ -72,10 +72,15 @@ from touched_rows
 inner join {{ staged.incorporate(path={'identifier': 'stg_erp__sales_orders'}) }} as orders
     on touched_rows.order_id = orders.order_id
 {%- elif entity_name == 'process_events' -%}
-select site_id, min({{ footprint_date(['occurred_at']) }}) as from_date
-from {{ this }}
-where case_id in (select case_id from touched_rows)
-group by site_id
+select case_events.site_id, min({{ footprint_date(['case_events.occurred_at']) }}) as from_date
+from (
+    select case_id, site_id, occurred_at from {{ this }}
+    union all
+    select case_id, site_id, occurred_at
+    from {{ this.incorporate(path={'schema': 'validation', 'identifier': 'base_erp__process_events__replaced'}) }}
+) as case_events
+where case_events.case_id in (select touched_rows.case_id from touched_rows)
+group by case_events.site_id
 {%- elif entity_name in ('usage_events', 'training_completions') -%}
 select
     users.site_id,
@@ -101,17 +106,48 @@ from touched_rows
 {%- endmacro %}
 
 
-{#- Pre- and post-hook of stg_erp__<entity>: record the footprint of the staged rows of the changed keys. -#}
+{#- The staged rows of the changed keys as they were before the staging model restages them. -#}
+{% macro replaced_rows_relation(validation_relation) -%}
+    {{ return(validation_relation.incorporate(path={'identifier': validation_relation.identifier ~ '__replaced'})) }}
+{%- endmacro %}
+
+
+{#- Rows of {{ this }} (a staging model) whose key is among the changed keys. -#}
+{% macro rows_of_changed_keys(validation_relation, keys) -%}
+select * from {{ this }} as staged
+where exists (
+    select 1 from {{ changed_keys_relation(validation_relation) }} as changes
+    where {% for key in keys %}changes._key_{{ key }} = cast(staged.{{ key }} as {{ dbt.type_string() }}){{ ' and ' if not loop.last }}{% endfor %}
+)
+{%- endmacro %}
+
+
+{#- Pre-hook of stg_erp__<entity> (before unstage_changed_keys): keep the staged rows about to be replaced. -#}
+{% macro keep_replaced_rows(entity_name, validation_relation, keys) -%}
+{%- if is_incremental() and site_day_footprint(entity_name) | trim %}
+create or replace table {{ replaced_rows_relation(validation_relation) }} as
+{{ rows_of_changed_keys(validation_relation, keys) }}
+{%- endif %}
+{%- endmacro %}
+
+
+{#- Post-hook of stg_erp__<entity> (before clear_changed_keys): record the footprint of the rows whose content
+    changed, in their old version and in their new one (a re-delivered row that is the same touches nothing). -#}
 {% macro record_touched_site_days(entity_name, validation_relation, keys) -%}
 {%- set footprint = site_day_footprint(entity_name) | trim -%}
 {%- if is_incremental() and footprint %}
+{%- set columns = contract_entities()[entity_name]['columns'] | map(attribute='name') | map('string') | list -%}
+{%- set replaced = replaced_rows_relation(validation_relation) -%}
+{%- set column_list = columns | map('tojson') | join(', ') -%}
 insert into {{ touched_site_days_relation() }}
-with touched_rows as (
-    select * from {{ this }} as staged
-    where exists (
-        select 1 from {{ changed_keys_relation(validation_relation) }} as changes
-        where {% for key in keys %}changes._key_{{ key }} = cast(staged.{{ key }} as {{ dbt.type_string() }}){{ ' and ' if not loop.last }}{% endfor %}
-    )
+with new_rows as (
+    {{ rows_of_changed_keys(validation_relation, keys) }}
+),
+
+touched_rows as (
+    (select {{ column_list }} from new_rows except select {{ column_list }} from {{ replaced }})
+    union all
+    (select {{ column_list }} from {{ replaced }} except select {{ column_list }} from new_rows)
 ),
 
 footprint as (
@@ -121,7 +157,9 @@ footprint as (
 select site_id, min(from_date) as from_date
 from footprint
 where site_id is not null
-group by site_id
+group by site_id;
+
+drop table {{ replaced }}
 {%- endif %}
 {%- endmacro %}
 
