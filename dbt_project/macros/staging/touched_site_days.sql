@@ -122,10 +122,14 @@ where exists (
 {%- endmacro %}
 
 
-{#- Pre-hook of stg_erp__<entity> (before unstage_changed_keys): keep the staged rows about to be replaced. -#}
+{#- Pre-hook of stg_erp__<entity> (before unstage_changed_keys): keep the staged rows about to be replaced (added
+    to what a build that stopped halfway kept, until a post-hook has recorded them). -#}
 {% macro keep_replaced_rows(entity_name, validation_relation, keys) -%}
 {%- if is_incremental() and site_day_footprint(entity_name) | trim %}
-create or replace table {{ replaced_rows_relation(validation_relation) }} as
+{%- set replaced = replaced_rows_relation(validation_relation) -%}
+create table if not exists {{ replaced }} as select * from {{ this }} where false;
+
+insert into {{ replaced }}
 {{ rows_of_changed_keys(validation_relation, keys) }}
 {%- endif %}
 {%- endmacro %}
@@ -159,7 +163,7 @@ from footprint
 where site_id is not null
 group by site_id;
 
-drop table {{ replaced }}
+delete from {{ replaced }}
 {%- endif %}
 {%- endmacro %}
 
