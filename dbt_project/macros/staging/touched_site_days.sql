@@ -52,7 +52,6 @@ coalesce(
     'exceptions': ['opened_at', 'resolved_at'],
     'helpdesk_tickets': ['opened_at', 'resolved_at'],
 } -%}
-{%- set staged = api.Relation.create(database=this.database, schema=this.schema, identifier='stg_erp__') -%}
 {%- if entity_name == 'sites' -%}
 select site_id, cast('1900-01-01' as date) as from_date from touched_rows
 {%- elif entity_name in own_site_dates -%}
@@ -69,7 +68,7 @@ select
     {{ footprint_date(['orders.created_at', 'orders.requested_ship_date']
         + (['touched_rows.shipped_at'] if entity_name == 'shipments' else [])) }} as from_date
 from touched_rows
-inner join {{ staged.incorporate(path={'identifier': 'stg_erp__sales_orders'}) }} as orders
+inner join {{ this.incorporate(path={'identifier': 'stg_erp__sales_orders'}) }} as orders
     on touched_rows.order_id = orders.order_id
 {%- elif entity_name == 'process_events' -%}
 select case_events.site_id, min({{ footprint_date(['case_events.occurred_at']) }}) as from_date
@@ -87,7 +86,7 @@ select
     {{ footprint_date(['touched_rows.occurred_at' if entity_name == 'usage_events' else 'touched_rows.completed_at']) }}
         as from_date
 from touched_rows
-inner join {{ staged.incorporate(path={'identifier': 'stg_erp__users'}) }} as users
+inner join {{ this.incorporate(path={'identifier': 'stg_erp__users'}) }} as users
     on touched_rows.user_id = users.user_id
 {%- elif entity_name == 'users' -%}
 select
@@ -95,10 +94,10 @@ select
     {{ footprint_date([
         'provisioned_date',
         'deactivated_date',
-        '(select min(events.occurred_at) from ' ~ staged.incorporate(path={'identifier': 'stg_erp__usage_events'})
+        '(select min(events.occurred_at) from ' ~ this.incorporate(path={'identifier': 'stg_erp__usage_events'})
             ~ ' as events where events.user_id = touched_rows.user_id)',
         '(select min(training.completed_at) from '
-            ~ staged.incorporate(path={'identifier': 'stg_erp__training_completions'})
+            ~ this.incorporate(path={'identifier': 'stg_erp__training_completions'})
             ~ ' as training where training.user_id = touched_rows.user_id)',
     ]) }} as from_date
 from touched_rows
@@ -140,7 +139,7 @@ insert into {{ replaced }}
 {% macro record_touched_site_days(entity_name, validation_relation, keys) -%}
 {%- set footprint = site_day_footprint(entity_name) | trim -%}
 {%- if is_incremental() and footprint %}
-{%- set columns = contract_entities()[entity_name]['columns'] | map(attribute='name') | map('string') | list -%}
+{%- set columns = contract_entities()[entity_name]['columns'] | map(attribute='name') | list -%}
 {%- set replaced = replaced_rows_relation(validation_relation) -%}
 {%- set column_list = columns | map('tojson') | join(', ') -%}
 insert into {{ touched_site_days_relation() }}
