@@ -12,7 +12,7 @@ Variable (default): meaning.
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
 - OBSERVATORY_POSTGRES_HOST (127.0.0.1), OBSERVATORY_POSTGRES_PORT (5432), OBSERVATORY_POSTGRES_USER (observatory),
   OBSERVATORY_POSTGRES_PASSWORD (empty), OBSERVATORY_POSTGRES_DBNAME (observatory), OBSERVATORY_POSTGRES_SCHEMA
-  (public): the PostgreSQL database of the dbt target `postgres` (orchestration/postgres.py); the same defaults
+  (public): the PostgreSQL database of the dbt target `postgres` (orchestration/engines/postgres.py); the same defaults
   stand in dbt_project/profiles.yml. Relations go to the schemas their folders name (raw, staging, marts ...);
   the schema named here holds only the engine's helper functions.
 

@@ -11,8 +11,9 @@ import pytest
 import yaml
 from conftest import write_file
 
-from orchestration import ingest, spark_loader
+from orchestration import ingest
 from orchestration.contract import load_contract
+from orchestration.engines import spark as spark_engine
 from orchestration.settings import DBT_PROJECT_DIR
 
 KEY = "test-key"
@@ -32,7 +33,7 @@ PICKS_LATER_CSV = (
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    session = spark_loader.start_session(tmp_path_factory.mktemp("spark_loader"))
+    session = spark_engine.start_session(tmp_path_factory.mktemp("spark_loader"))
     yield session
     session.stop()
 
@@ -55,9 +56,9 @@ def test_spark_loader_writes_the_rows_duckdb_loader_writes(tmp_path: Path, spark
     entity = load_contract().entity("picks")
     # The process may already hold a session with the sample loaded (tests/test_engines.py in the same worker).
     spark.sql("drop table if exists raw.picks")
-    spark_loader.ensure_raw_schema(spark, [entity])
-    records = spark_loader.LoaderRecords()
-    spark_loader.load_entity(spark, entity, extracts, "load", KEY, records)
+    spark_engine.ensure_raw_schema(spark, [entity])
+    records = spark_engine.LoaderRecords()
+    spark_engine.load_entity(spark, entity, extracts, "load", KEY, records)
     columns = ", ".join([*entity.column_names, "_file_name", "_file_hash", "_row_number"])
     actual = sorted(tuple(row) for row in spark.sql(f"select {columns} from raw.picks").collect())
     expected = duckdb_raw(extracts, "picks")
@@ -76,5 +77,5 @@ def test_session_settings_match_the_spark_profile(tmp_path: Path) -> None:
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["observatory"]["outputs"]["spark"]
     assert profile["method"] == "session"
     assert set(profile["server_side_parameters"]) | {"spark.sql.ansi.enabled"} == set(
-        spark_loader.spark_config(tmp_path)
+        spark_engine.spark_config(tmp_path)
     )

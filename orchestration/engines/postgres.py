@@ -5,7 +5,7 @@ rules (file rejects, line rejects, versions, pseudonyms) stay in one place. This
 that schema as it is into schema ``raw`` of a PostgreSQL database (COPY, in one transaction, replacing what was
 there) and builds the dbt project there from the same SQL. Usage, after a DuckDB run of the same warehouse:
 
-    python -m orchestration.postgres --warehouse data/warehouse.duckdb
+    python -m orchestration.engines.postgres --warehouse data/warehouse.duckdb
 
 The database should compare text in code-point order, as DuckDB does (created with ``--locale=C`` or
 ``LC_COLLATE 'C'``): the models' min() over codes and their text orderings then agree across engines.
