@@ -142,7 +142,7 @@ def dbt_command(target_path: Path, *arguments: str) -> list[str]:
 def run_dbt(settings: PostgresSettings, target_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     """dbt on the `postgres` target; the output is returned, the log is in target_path/dbt.log."""
     # PostgreSQL's JIT compiler spends minutes compiling the marts' wide queries, which run in seconds without it.
-    options = " ".join(filter(None, [os.environ.get("PGOPTIONS"), "-c jit=off"]))
+    options = " ".join(filter(None, [settings.options, "-c jit=off"]))
     environment = {**os.environ, **settings.environment(), "PGOPTIONS": options}
     return subprocess.run(dbt_command(target_path, *arguments), env=environment, capture_output=True, text=True)
 
