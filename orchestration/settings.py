@@ -8,6 +8,9 @@ Variable (default): meaning.
 - OBSERVATORY_DUCKDB_THREADS (number of cores): DuckDB threads
 - OBSERVATORY_PSEUDONYM_KEY_FILE (data/secrets/pseudonym.key): secret key of the keyed hash that replaces user ids
   at load; created on first use (mode 0600), never stored in a warehouse. Keep it: a new key gives new pseudonyms.
+- OBSERVATORY_MAX_SHRINK (0.10): the publish guard refuses a build in which a core relation (marts.kpi_daily, a
+  staging.stg_erp__* relation) would lose more than this share of the published warehouse's rows
+  (orchestration/guard.py; `observatory run --allow-shrink` overrides)
 - OBSERVATORY_DASHBOARD_HOST (127.0.0.1): address the dashboard binds to
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
 - OBSERVATORY_POSTGRES_HOST (127.0.0.1), OBSERVATORY_POSTGRES_PORT (5432), OBSERVATORY_POSTGRES_USER (observatory),
@@ -45,6 +48,7 @@ class Settings:
     dashboard_host: str
     dashboard_port: int
     pseudonym_key_file: Path
+    max_shrink: float = 0.10
 
     @classmethod
     def from_env(cls, extracts_dir: Path | None = None, warehouse_path: Path | None = None) -> Settings:
@@ -57,6 +61,7 @@ class Settings:
             dashboard_host=env.get("OBSERVATORY_DASHBOARD_HOST", "127.0.0.1"),
             dashboard_port=int(env.get("OBSERVATORY_DASHBOARD_PORT", "8501")),
             pseudonym_key_file=Path(env.get("OBSERVATORY_PSEUDONYM_KEY_FILE") or DEFAULT_PSEUDONYM_KEY_FILE),
+            max_shrink=float(env.get("OBSERVATORY_MAX_SHRINK") or 0.10),
         )
 
     def pseudonym_key(self) -> str:

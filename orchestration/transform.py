@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.contract import load_contract
+from orchestration.progress import BUILD_SUMMARY_PREFIX
 from orchestration.resources import WarehouseResource
 from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -101,6 +103,41 @@ def dbt_build_args(warehouse: WarehouseResource, full_refresh: bool) -> list[str
     return [*args, "--full-refresh"] if full_refresh else args
 
 
+def describe_warnings(
+    run_results: Mapping[str, Any], manifest: Mapping[str, Any], con: duckdb.DuckDBPyConnection
+) -> list[str]:
+    """What each warning of a build means, in a user's words.
+
+    An accepted-values warning is an unknown code (flagged, not rejected): its codes are read by running the
+    test's own compiled query again. Others are named by their test.
+    """
+    unknown_codes, others = [], []
+    for result in run_results.get("results", []):
+        if result["status"] != "warn":
+            continue
+        node = manifest["nodes"].get(result["unique_id"], {})
+        test = node.get("test_metadata") or {}
+        if test.get("name") == "accepted_values" and result.get("compiled_code"):
+            entity = node.get("attached_node", "").rsplit(".", 1)[-1].removeprefix("stg_erp__")
+            codes = [str(row[0]) for row in con.execute(result["compiled_code"]).fetchall()]
+            unknown_codes.append(f"{', '.join(codes)} ({entity}.{test['kwargs'].get('column_name')})")
+        else:
+            others.append(f"{node.get('name', result['unique_id'])} ({result.get('failures')} rows)")
+    described = [f"unknown codes {'; '.join(unknown_codes)} flagged, not rejected"] if unknown_codes else []
+    return described + others
+
+
+def build_summary(run_results: Mapping[str, Any], warnings: list[str]) -> str:
+    statuses = [result["status"] for result in run_results.get("results", [])]
+    passed = sum(status in {"success", "pass"} for status in statuses)
+    elapsed = run_results.get("elapsed_time", 0)
+    text = f"{passed} models, seeds and tests passed"
+    if warnings:
+        count = statuses.count("warn")
+        text += f", {count} warning{'s' if count != 1 else ''}: {'; '.join(warnings)}"
+    return f"{text} ({elapsed:.0f}s)"
+
+
 def failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
     """'<node>: <message>' for every node of a dbt run that failed or errored."""
     return [
@@ -130,6 +167,10 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         yield from invocation.stream()
         if invocation.is_successful():
             fingerprint_path.write_text(fingerprint)
+            run_results = invocation.get_artifact("run_results.json")
+            with warehouse.connect_work_database() as con:
+                warnings = describe_warnings(run_results, invocation.get_artifact("manifest.json"), con)
+            context.log.info(BUILD_SUMMARY_PREFIX + build_summary(run_results, warnings))
         else:
             failures = failed_nodes(invocation.get_artifact("run_results.json"))
             raise dg.Failure(
