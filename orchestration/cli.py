@@ -137,8 +137,12 @@ def command_run(args: argparse.Namespace) -> int:
         with output_to(log_path) as console:
             report = StageReport(console, live=console.isatty())
             report_to.addHandler(report)
+            print(f"observatory run {' '.join(sys.argv[1:])} at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
             try:
-                summary = run(log_path=log_path)
+                summary = run(log_level="DEBUG", log_path=log_path)
+            except CommandError as error:
+                print(f"error: {error}")
+                raise
             finally:
                 report_to.removeHandler(report)
     print(f"published {summary['warehouse']} in {summary['seconds']:.0f}s")

@@ -77,10 +77,3 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def connect_work_database(self) -> duckdb.DuckDBPyConnection:
         return connect(self.settings.work_database, self.memory_limit, self.threads)
-
-    def dbt_vars(self) -> dict[str, str | int]:
-        return {
-            "work_database": str(self.settings.work_database),
-            "memory_limit": self.memory_limit,
-            "threads": self.threads,
-        }
