@@ -2,7 +2,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# Quiet; setuptools' note that an editable install is one (ten lines on every install) is left out too.
+PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip --quiet --disable-pip-version-check
 # What is installed in the venv: the runtime dependencies (`make demo`), then the development extras (`make test`).
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
@@ -18,15 +19,17 @@ demo: $(RUNTIME)
 # run, dashboard, generate and the Dagster UI: no Spark, PostgreSQL driver, linters or browser automation.
 $(RUNTIME): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip
-	$(PIP) install -e .
-	touch $(RUNTIME)
+	@echo "installing the runtime dependencies into $(VENV) (about a minute) ..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -e .
+	@touch $(RUNTIME)
 
 # On top of the runtime: the Spark and PostgreSQL engines, pytest, ruff, sqlfluff and Playwright.
 $(DEV): $(RUNTIME)
-	$(PIP) install -e '.[dev]'
-	touch $(DEV)
+	@echo "installing the development extras into $(VENV) (Spark, PostgreSQL driver, pytest, linters, Playwright) ..."
+	@$(PIP) install -e '.[dev]'
+	@touch $(DEV)
 
 # Two workers, a test file each: most of a test's time is one process (dbt parsing, Streamlit, Chromium).
 test: $(DEV) browser-deps postgres-deps java-deps lint

@@ -67,7 +67,7 @@ def test_docs_contract_is_a_byte_for_byte_copy_of_the_shared_contract_text():
         if not (CONTRACT_DOCS_DIR / name).exists()
         or (CONTRACT_DOCS_DIR / name).read_bytes() != (SHARED_CONTRACT_DIR / name).read_bytes()
     ]
-    assert not drifted, f"docs/contract/ differs from the shared contract; refresh: cp {SHARED_CONTRACT_DIR}/*.md docs/contract/"
+    assert not drifted, f"{drifted} differ from the shared contract: cp {SHARED_CONTRACT_DIR}/*.md docs/contract/"
 
 
 def test_docs_link_only_to_files_inside_the_repository():
