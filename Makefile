@@ -52,7 +52,7 @@ postgres-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 
-# Debian's Java 17 runtime for the Spark engine test (pyspark starts a JVM; root installs it, others skip).
+# Debian's Java 17 runtime for the Spark engine tests (pyspark starts a JVM; root installs it, others need Java).
 java-deps:
 	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; fi
