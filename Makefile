@@ -3,7 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 # Quiet; setuptools' note that an editable install is one (ten lines on every install) is left out too.
+# pip's own output (and any warning of the machine's pip configuration) goes to .venv/install.log; shown on failure.
 PIP := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip --quiet --disable-pip-version-check
+LOGGED := >>$(VENV)/install.log 2>&1 || { tail -n 30 $(VENV)/install.log; exit 1; }
 # What is installed in the venv: the runtime dependencies (`make demo`), then the development extras (`make test`).
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
@@ -21,14 +23,14 @@ $(RUNTIME): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 1; }
 	@echo "installing the runtime dependencies into $(VENV) (about a minute) ..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(PIP) install --upgrade pip
-	@$(PIP) install -e .
+	@$(PIP) install --upgrade pip $(LOGGED)
+	@$(PIP) install -e . $(LOGGED)
 	@touch $(RUNTIME)
 
 # On top of the runtime: the Spark and PostgreSQL engines, pytest, ruff, sqlfluff and Playwright.
 $(DEV): $(RUNTIME)
 	@echo "installing the development extras into $(VENV) (Spark, PostgreSQL driver, pytest, linters, Playwright) ..."
-	@$(PIP) install -e '.[dev]'
+	@$(PIP) install -e '.[dev]' $(LOGGED)
 	@touch $(DEV)
 
 # Two workers, a test file each: most of a test's time is one process (dbt parsing, Streamlit, Chromium).

@@ -1,4 +1,4 @@
-"""The `observatory` command: run, dashboard, generate (see ../shared/contract/README.md)."""
+"""The `observatory` command: run, dashboard, generate (see docs/contract/README.md)."""
 
 from __future__ import annotations
 
