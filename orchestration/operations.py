@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.contract import Entity
 from orchestration.deliveries import discover_files
+from orchestration.guard import survey_extracts
 from orchestration.resources import WarehouseResource
 from orchestration.settings import OperationsSettings
 
@@ -36,7 +37,15 @@ def delivery_fingerprint(extracts_dir: Path, entities: list[Entity]) -> str:
 def build_landing_sensor(job: "UnresolvedAssetJobDefinition", entities: list[Entity]) -> dg.SensorDefinition:
     @dg.sensor(job=job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
     def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> Iterator:
-        """One run per delivery: a new or changed file under the extracts folder requests a run."""
+        """One run per delivery: a new or changed file under the extracts folder requests a run.
+
+        An empty or vanished folder (a share that is not mounted) never requests one: the run could only be
+        refused by the publish guard."""
+        survey = survey_extracts(Path(warehouse.extracts_dir), entities)
+        if not survey.has_delivery:
+            context.log.warning(f"no run requested: {survey.why_empty()}")
+            yield dg.SkipReason(f"no run requested: {survey.why_empty()}")
+            return
         fingerprint = delivery_fingerprint(Path(warehouse.extracts_dir), entities)
         if fingerprint == context.cursor:
             yield dg.SkipReason("no new or changed delivery")

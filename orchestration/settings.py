@@ -8,6 +8,9 @@ Variable (default): meaning.
 - OBSERVATORY_DUCKDB_THREADS (number of cores): DuckDB threads
 - OBSERVATORY_PSEUDONYM_KEY_FILE (data/secrets/pseudonym.key): secret key of the keyed hash that replaces user ids
   at load; created on first use (mode 0600), never stored in a warehouse. Keep it: a new key gives new pseudonyms.
+- OBSERVATORY_MAX_SHRINK (0.10): the publish guard refuses a build in which a core relation (marts.kpi_daily, a
+  staging.stg_erp__* relation) would lose more than this share of the published warehouse's rows
+  (orchestration/guard.py; `observatory run --allow-shrink` overrides)
 - OBSERVATORY_DASHBOARD_HOST (127.0.0.1): address the dashboard binds to
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
 - OBSERVATORY_FRESHNESS_DELIVERY_HOURS (36), OBSERVATORY_FRESHNESS_EVENT_HOURS (72): the freshness checks warn
@@ -24,9 +27,8 @@ Variable (default): meaning.
 - OBSERVATORY_SPARK_MASTER (local[2]), OBSERVATORY_SPARK_DRIVER_MEMORY (4g): the Spark session's master and driver
   memory (orchestration/engines/spark.py; the same defaults stand in dbt_project/profiles.yml)
 
-Read by dbt itself, not by Python: OBSERVATORY_DBT_TARGET (target; dbt_project.yml's target-path),
-OBSERVATORY_WORK_DB (:memory:; the orchestration passes the working database as a dbt var instead),
-OBSERVATORY_POSTGRES_THREADS (2) and OBSERVATORY_SPARK_SCHEMA (observatory) in dbt_project/profiles.yml.
+Read by dbt itself, not by Python: OBSERVATORY_DBT_TARGET (target; dbt_project.yml's target-path), and in
+dbt_project/profiles.yml OBSERVATORY_POSTGRES_THREADS (2) and OBSERVATORY_SPARK_SCHEMA (observatory).
 
 The build folder of a warehouse ``W`` is ``.W.build`` beside it: the working DuckDB file the loader and dbt
 write, the dbt target folder and the run lock. It is never read by dashboards.
@@ -57,6 +59,7 @@ class Settings:
     dashboard_host: str
     dashboard_port: int
     pseudonym_key_file: Path
+    max_shrink: float = 0.10
 
     @classmethod
     def from_env(cls, extracts_dir: Path | None = None, warehouse_path: Path | None = None) -> Settings:
@@ -69,6 +72,7 @@ class Settings:
             dashboard_host=env.get("OBSERVATORY_DASHBOARD_HOST", "127.0.0.1"),
             dashboard_port=int(env.get("OBSERVATORY_DASHBOARD_PORT", "8501")),
             pseudonym_key_file=Path(env.get("OBSERVATORY_PSEUDONYM_KEY_FILE") or DEFAULT_PSEUDONYM_KEY_FILE),
+            max_shrink=float(env.get("OBSERVATORY_MAX_SHRINK") or 0.10),
         )
 
     def pseudonym_key(self) -> str:

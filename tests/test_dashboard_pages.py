@@ -77,6 +77,14 @@ def test_page_renders_its_sections_without_exception(warehouse: Path, page: str)
 
 
 @pytest.mark.slow
+def test_kpi_dictionary_names_the_contract_and_the_readings_kept_in_the_repository(warehouse: Path) -> None:
+    captions = " ".join(element.value for element in open_page("kpi_dictionary").caption)
+    for document in ("docs/contract/KPIS.md", "docs/kpis.md"):
+        assert f"`{document}`" in captions
+        assert (APP.parents[1] / document).is_file(), document
+
+
+@pytest.mark.slow
 def test_network_review_shows_a_tile_per_kpi_with_a_status(warehouse: Path) -> None:
     app = open_page("network_review")
     with duckdb.connect(str(warehouse), read_only=True) as con:

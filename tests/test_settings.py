@@ -8,8 +8,9 @@ import re
 from orchestration import settings
 from orchestration.settings import PROJECT_ROOT
 
-# os.getenv(...), os.environ.get(...) or os.environ[...] not followed by an assignment (setting one for dbt is no read).
-ENVIRONMENT_READ = re.compile(r"getenv\(|environ\.get\(|environ\[[^\]]+\](?!\s*=[^=])")
+# A variable read by its name: os.getenv("X"), os.environ.get("X") or os.environ["X"] not followed by an assignment
+# (setting one for dbt, or saving and restoring the environment around dbt, reads no setting).
+ENVIRONMENT_READ = re.compile(r"(getenv|environ\.get)\(\s*[\"']|environ\[\s*[\"'][^\]]*\](?!\s*=[^=])")
 SETTINGS_PATH = PROJECT_ROOT / "orchestration" / "settings.py"
 
 

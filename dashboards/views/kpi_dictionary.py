@@ -28,6 +28,12 @@ COLUMNS = {
     "recovery_tolerance": "Recovery tolerance",
 }
 OVERVIEW = ["KPI", "Family", "Unit", "Better when", "Roll-up", "Target", "Source standard"]
+# Where a reader finds the full text, in the project's repository (named, not linked: the app needs no network).
+SOURCES = (
+    "The contract these definitions implement: `docs/contract/KPIS.md` in the project's repository (its copy of "
+    "the shared KPI contract). How the project reads it, and where targets, hypercare and rollout gates come "
+    "from: `docs/kpis.md`."
+)
 
 
 def overview(table: pd.DataFrame, units: pd.Series) -> pd.DataFrame:
@@ -75,6 +81,7 @@ def main() -> None:
         "What exactly does each KPI count? Definitions follow WERC DC Measures, ASCM SCOR and APQC where a "
         "standard exists; roll-ups are always sum(numerator) / sum(denominator).",
     )
+    st.caption(SOURCES)
     if not components.require(["marts.kpi_definitions"], "The KPI dictionary"):
         return
     dictionary = data.kpi_dictionary()
