@@ -10,7 +10,7 @@ LOGGED := >>$(VENV)/install.log 2>&1 || { tail -n 30 $(VENV)/install.log; exit 1
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: demo test lint browser-deps postgres-deps java-deps dashboard dagster contract clean
+.PHONY: demo test test-fast lint browser-deps postgres-deps java-deps dashboard dagster contract clean
 
 demo: $(RUNTIME)
 	$(BIN)/observatory run
@@ -36,6 +36,13 @@ $(DEV): $(RUNTIME)
 # Two workers, a test file each: most of a test's time is one process (dbt parsing, Streamlit, Chromium).
 test: $(DEV) browser-deps postgres-deps java-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The fast lane while working: contract check, ruff, and every test not marked slow (unit tests, the dbt unit
+# tests, one small end-to-end run of the job). No apt installs.
+test-fast: $(DEV)
+	$(BIN)/python -m orchestration.contract --check
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" -q
 
 lint: $(DEV)
 	$(BIN)/python -m orchestration.contract --check

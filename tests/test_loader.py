@@ -16,6 +16,8 @@ from orchestration.contract import LOADER_TABLES, load_contract
 from orchestration.deliveries import LOADER_TABLE_COLUMNS, DeliveryRecord, FileRejectRecord, create_raw_tables
 from orchestration.settings import Settings
 
+pytestmark = pytest.mark.slow  # builds real warehouses
+
 
 def work_query(warehouse: Path, sql: str) -> list[tuple]:
     """Query the run's working database (raw and validation layers are not published)."""

@@ -28,15 +28,10 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse published from two sites and three orders (built once; each test works on a copy)."""
-    root = tmp_path_factory.mktemp("guard")
-    write_file(root / "extracts", "sites", "sites_20260105.csv", SITES_CSV)
-    write_file(root / "extracts", "sales_orders", "sales_orders_20260105.csv", ORDERS_CSV)
-    warehouse = root / "published" / "warehouse.duckdb"
-    run_pipeline(Settings.from_env(root / "extracts", warehouse), "ERROR")
-    return warehouse
+@pytest.fixture
+def published(small_warehouse: Path) -> Path:
+    """A warehouse published from two sites and three orders (conftest's small warehouse; tests work on a copy)."""
+    return small_warehouse
 
 
 @pytest.fixture
