@@ -4,7 +4,6 @@ deduplicated, or kept aside with its reason; never lost, never doubled."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import fields
 from pathlib import Path
 
 import duckdb
@@ -12,8 +11,7 @@ import pytest
 from conftest import SITES_CSV, Run, query, write_file
 
 from orchestration.cli import CommandError
-from orchestration.contract import LOADER_TABLES, load_contract
-from orchestration.deliveries import LOADER_TABLE_COLUMNS, DeliveryRecord, FileRejectRecord, create_raw_tables
+from orchestration.contract import load_contract
 from orchestration.settings import Settings
 
 pytestmark = pytest.mark.slow  # builds real warehouses
@@ -228,26 +226,3 @@ def test_failed_build_names_the_failing_test_and_leaves_the_published_file_byte_
         run(extracts, warehouse)
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
     assert query(warehouse, "select count(*) from staging.stg_erp__sales_orders") == [(3,)]
-
-
-def test_delivery_and_file_reject_records_hold_their_tables_columns_in_order():
-    """Both loaders write a record as a row in its fields' order: the order must be the table's."""
-    for record, table in ((DeliveryRecord, "_deliveries"), (FileRejectRecord, "_file_rejects")):
-        assert [field.name for field in fields(record)] == [name for name, _ in LOADER_TABLE_COLUMNS[table]]
-    assert set(LOADER_TABLE_COLUMNS) == set(LOADER_TABLES)
-
-
-def test_raw_tables_render_the_same_columns_as_each_engines_types():
-    entity = load_contract().entity("picks")
-    duckdb_statements = create_raw_tables([entity], "duckdb")
-    spark_statements = create_raw_tables([entity], "spark")
-    assert duckdb_statements[0] == spark_statements[0] == "create schema if not exists raw"
-    with duckdb.connect() as con:
-        for statement in duckdb_statements:
-            con.execute(statement)
-        columns = "select column_name, data_type from duckdb_columns() where table_name = '_deliveries'"
-        types = dict(con.execute(columns).fetchall())
-    assert (types["extra_columns"], types["loaded_at"], types["rows_in"]) == ("VARCHAR[]", "TIMESTAMP", "BIGINT")
-    spark_deliveries = next(statement for statement in spark_statements if "raw._deliveries " in statement)
-    assert "`extra_columns` array<string>" in spark_deliveries and spark_deliveries.endswith(" using parquet")
-    assert f"create table if not exists raw.picks (`{entity.column_names[0]}` string" in " ".join(spark_statements)
