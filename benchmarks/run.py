@@ -57,6 +57,12 @@ SAMPLE_RUN_TARGET_SECONDS = 20.0
 class RunFailed(Exception):
     """`observatory run` exited non-zero; the message holds the end of its output."""
 
+    @property
+    def summary(self) -> str:
+        """Which run failed and its last line (the one error line the command prints)."""
+        lines = str(self).strip().splitlines()
+        return f"{lines[0]} {lines[-1]}"
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -308,7 +314,7 @@ def measure_scale(report: Report, folder: Path, size: str, settings: Settings) -
     try:
         full = timed_run(extracts, folder / "warehouse.duckdb")
     except RunFailed as failure:
-        report.add(f"full run {size}", f"failed: {str(failure).splitlines()[-1]}", "completes, ≤ 2.5× the floor", False)
+        report.add(f"full run {size}", failure.summary, "completes, ≤ 2.5× the floor", False)
         return
     ratio = full.seconds / floor_time
     report.add(f"full run {size}", f"{full.described} = {ratio:.1f}× the floor", "≤ 2.5× the floor", ratio <= 2.5)
@@ -408,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             report.add("scale point (full run)", "not measured (pass --scale-sites 24)", "≤ 2.5× its floor, ≤ 4 GiB")
     except RunFailed as failure:
-        report.add("run failed", str(failure).splitlines()[0], "every run succeeds", False)
+        report.add("run failed", failure.summary, "every run succeeds", False)
         print(failure, file=sys.stderr)
         return_code = 1
     else:
