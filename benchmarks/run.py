@@ -1,6 +1,6 @@
 """Benchmark the pipeline against issue #14's targets: the floor, full and one-day delta runs, the sample run, memory.
 
-The real measurement (on a quiet machine; about an hour, most of it the 24 × 365 scale point):
+The real measurement (on a quiet machine; an hour or more, most of it the 24 × 365 scale point):
 
     .venv/bin/python benchmarks/run.py --sites 6 --days 365 --history-days 180 --scale-sites 24
 
@@ -369,6 +369,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def measure_all(args: argparse.Namespace, work: Path, settings: Settings, report: Report) -> None:
+    """Every measure of the docstring, in its order; each size's folder is removed once measured (unless --keep)."""
+    main_size = f"{args.sites} × {args.days}"
+    history_size = f"{args.sites} × {args.history_days}"
+    sample = measure_sample(work, report)
+
+    main_folder = work / "main"
+    generated(report, main_folder / "extracts", main_size, args.sites, args.days, args.seed)
+    delta = measure_history(report, main_folder, main_size, settings, floor_target=3)
+    if not args.no_dashboard:
+        measure_pages(report, main_folder / "warehouse.duckdb", main_size, args.render)
+    if not args.keep:
+        shutil.rmtree(main_folder)
+
+    history_folder = work / "history"
+    generated(report, history_folder / "extracts", history_size, args.sites, args.history_days, args.seed)
+    shorter_delta = measure_history(report, history_folder, history_size, settings, floor_target=None)
+    if not args.keep:
+        shutil.rmtree(history_folder)
+    report.add(
+        f"delta {main_size} ÷ delta {history_size} (flat in the history)",
+        f"{delta / shorter_delta:.2f}×",
+        "≤ 1.25×",
+        delta / shorter_delta <= 1.25,
+    )
+    report.add(
+        f"delta {main_size} ÷ second sample run (pays only for what changed)",
+        f"{delta / sample:.2f}×",
+        "≤ 1.5×",
+        delta / sample <= 1.5,
+    )
+
+    scale_days = args.scale_days or args.days
+    scale_size = f"{args.scale_sites} × {scale_days}"
+    if args.scale_sites:
+        scale_folder = work / "scale"
+        generated(report, scale_folder / "extracts", scale_size, args.scale_sites, scale_days, args.seed)
+        measure_scale(report, scale_folder, scale_size, settings)
+        if not args.keep:
+            shutil.rmtree(scale_folder)
+    else:
+        report.add("scale point (full run)", "not measured (pass --scale-sites 24)", "≤ 2.5× its floor, ≤ 4 GiB")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     today = dt.date.today().isoformat()
@@ -379,47 +423,8 @@ def main(argv: list[str] | None = None) -> int:
     header = results_header(today, sys.argv[1:] if argv is None else argv, settings, os.getloadavg())
     print(header, flush=True)
     report = Report()
-    main_size = f"{args.sites} × {args.days}"
-    history_size = f"{args.sites} × {args.history_days}"
     try:
-        sample = measure_sample(work, report)
-
-        main_folder = work / "main"
-        generated(report, main_folder / "extracts", main_size, args.sites, args.days, args.seed)
-        delta = measure_history(report, main_folder, main_size, settings, floor_target=3)
-        if not args.no_dashboard:
-            measure_pages(report, main_folder / "warehouse.duckdb", main_size, args.render)
-        if not args.keep:
-            shutil.rmtree(main_folder)
-
-        history_folder = work / "history"
-        generated(report, history_folder / "extracts", history_size, args.sites, args.history_days, args.seed)
-        shorter_delta = measure_history(report, history_folder, history_size, settings, floor_target=None)
-        if not args.keep:
-            shutil.rmtree(history_folder)
-        report.add(
-            f"delta {main_size} ÷ delta {history_size} (flat in the history)",
-            f"{delta / shorter_delta:.2f}×",
-            "≤ 1.25×",
-            delta / shorter_delta <= 1.25,
-        )
-        report.add(
-            f"delta {main_size} ÷ second sample run (pays only for what changed)",
-            f"{delta / sample:.2f}×",
-            "≤ 1.5×",
-            delta / sample <= 1.5,
-        )
-
-        scale_days = args.scale_days or args.days
-        scale_size = f"{args.scale_sites} × {scale_days}"
-        if args.scale_sites:
-            scale_folder = work / "scale"
-            generated(report, scale_folder / "extracts", scale_size, args.scale_sites, scale_days, args.seed)
-            measure_scale(report, scale_folder, scale_size, settings)
-            if not args.keep:
-                shutil.rmtree(scale_folder)
-        else:
-            report.add("scale point (full run)", "not measured (pass --scale-sites 24)", "≤ 2.5× its floor, ≤ 4 GiB")
+        measure_all(args, work, settings, report)
     except RunFailed as failure:
         report.add("run failed", failure.summary, "every run succeeds", False)
         print(failure, file=sys.stderr)
