@@ -2,7 +2,8 @@
 
 Every figure the pages show comes from the marts: KPIs roll up as sum(numerator) / sum(denominator) from
 ``marts.kpi_daily`` (level KPIs: the period's last day), targets and status thresholds from
-``staging.stg_reference__kpi_targets``, statuses by the marts' own rule (macros/kpi/rag_status.sql), everything else from the mart that holds it. User-chosen values
+``staging.stg_reference__kpi_targets``, statuses by the marts' own rule (macros/kpi/rag_status.sql), everything
+else from the mart that holds it. User-chosen values
 (sites, dates, KPIs) only ever reach SQL as bound parameters.
 """
 

@@ -175,8 +175,8 @@ def main() -> None:
             st.dataframe(components.style_status(shown, "Status"), hide_index=True, width="stretch")
             st.caption(
                 "Role mix gap: share of users that would have to change role to match the live sites' mix. Data "
-                "issues: flagged or rejected master data of the site. Status from marts.site_readiness (training "
-                "against the KPI thresholds, missing roles, data issues)."
+                "issues: flagged or rejected master data of the site. Status from the site-readiness rule in "
+                "docs/kpis.md (training against the KPI thresholds, missing roles, data issues)."
             )
             components.csv_download(shown, "site_readiness")
 

@@ -32,7 +32,9 @@ def _go_live_span(first: object, last: object) -> str:
 
 def wave_table(summary: pd.DataFrame, gates: pd.DataFrame) -> pd.DataFrame:
     table = summary.merge(
-        gates.reindex(columns=["rollout_wave", "gate_status", "gate_reason", "exit_state"]), on="rollout_wave", how="left"
+        gates.reindex(columns=["rollout_wave", "gate_status", "gate_reason", "exit_state"]),
+        on="rollout_wave",
+        how="left",
     )
     return pd.DataFrame(
         {
@@ -55,10 +57,7 @@ def wave_table(summary: pd.DataFrame, gates: pd.DataFrame) -> pd.DataFrame:
                 )
             ],
             "Gate": table["gate_status"].fillna("–"),
-            "Hypercare": [
-                state if isinstance(state, str) else "–"
-                for state in table["exit_state"]
-            ],
+            "Hypercare": [state if isinstance(state, str) else "–" for state in table["exit_state"]],
         }
     )
 

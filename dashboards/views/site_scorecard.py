@@ -137,9 +137,9 @@ def main() -> None:
     st.caption(
         "Value: sum of numerators over sum of denominators over the period (level KPIs: its last day). Status: "
         "on track at or better than target, at risk within the amber band, off track beyond it; adoption KPIs "
-        "read 'Not live' before the site's go-live. Baseline: the 28 days before go-live (vs baseline in the KPI's unit, "
-        "percentage points for rates). Peer band: the middle half (25th–75th percentile) of all sites' values over "
-        f"the same days. User KPIs of fewer than {data.MIN_GROUP_USERS} users: '{data.SUPPRESSED_LABEL}'."
+        "read 'Not live' before the site's go-live. Baseline: the 28 days before go-live (vs baseline in the KPI's "
+        "unit, percentage points for rates). Peer band: the middle half (25th–75th percentile) of all sites' values "
+        f"over the same days. User KPIs of fewer than {data.MIN_GROUP_USERS} users: '{data.SUPPRESSED_LABEL}'."
     )
     components.csv_download(
         table[
@@ -263,7 +263,9 @@ def main() -> None:
         if components.require(["marts.data_quality"], "Data-quality issues"):
             issues = data.site_data_quality_issues(site_id)
             if issues is None:
-                st.caption("The data-quality report does not attribute issues to sites yet: the network's largest issues.")
+                st.caption(
+                    "The data-quality report does not attribute issues to sites yet: the network's largest issues."
+                )
                 issues = data.data_quality_issues()
             top = issues.head(10)
             if top.empty:
