@@ -43,6 +43,7 @@ RELATION_WORDS = {
     "marts.wave_summary": "the wave summary",
     "marts.site_readiness": "site readiness",
     "marts.close_period": "the close periods",
+    "marts.close_late_tasks": "the late close tasks",
     "marts.data_quality": "the data-quality report",
     "staging.stg_reference__kpi_targets": "the KPI targets",
 }
@@ -91,6 +92,8 @@ def format_value(value: object, unit: str | None, suppressed: bool = False) -> s
         return f"{number:.2%}" if 0.995 <= number < 1 else f"{number:.1%}"
     if unit == "hours":
         return f"{number:,.1f} h"
+    if unit == "days":
+        return f"{number:,.0f} days"
     if number == int(number):
         return f"{int(number):,}"
     return f"{number:,.1f}"

@@ -974,7 +974,6 @@ def close_periods(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
 
         select
             *,
-            round(on_time_task_rate * task_count) as on_time_tasks,
             case
                 when first_go_live_date is null or period_end_date < first_go_live_date then 'before go-live'
                 when sites_with_go_live = site_count and period_start_date >= last_go_live_date then 'after go-live'
@@ -982,6 +981,26 @@ def close_periods(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
             end as phase
         from periods
         order by legal_entity, period
+        """,
+        {"site_ids": list(site_ids), "end_date": end_date},
+    )
+
+
+def close_late_tasks(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
+    """Late close tasks with their names (marts.close_late_tasks) of the selected sites' legal entities,
+    periods through end_date's month, latest first."""
+    return query(
+        """
+        select
+            legal_entity, region_names, period, task_name, due_at, completed_at, is_completed, days_late, hours_late
+        from marts.close_late_tasks
+        where
+            legal_entity in (
+                select legal_entity from staging.stg_erp__sites
+                where list_contains(cast($site_ids as varchar[]), site_id)
+            )
+            and period <= strftime($end_date, '%Y-%m')
+        order by period desc, legal_entity, hours_late desc, task_name
         """,
         {"site_ids": list(site_ids), "end_date": end_date},
     )

@@ -13,7 +13,7 @@ KPI_PARAMETER = "scorecard_kpi"
 WEEKS_IN_STRIP = 12
 
 
-def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame) -> pd.DataFrame:
+def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame, is_live: bool) -> pd.DataFrame:
     """Every KPI of the site over the period with its status and bands, baseline and the peer band."""
     values = data.kpi_rollup([site_id], current.start_date, current.end_date, by_site=True)
     table = catalogue.merge(
@@ -32,6 +32,8 @@ def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame) -
             table["value"], table["band_low"], table["band_high"], table["direction"], strict=True
         )
     ]
+    # A KPI that needs the new system has no status before go-live, also where it has no value at all.
+    table.loc[table["needs_go_live"].astype(bool) & (not is_live), "rag_status"] = components.NOT_LIVE
     hidden = table["is_suppressed"]
     table.loc[hidden, "rag_status"] = None
     table.loc[hidden, "vs_peers"] = ""
@@ -59,8 +61,14 @@ def shown_table(table: pd.DataFrame) -> pd.DataFrame:
             "KPI": table["kpi_name"],
             "Value": formatted("value"),
             "Status": [
-                "–" if suppressed else components.status_words(status)
-                for status, suppressed in zip(table["rag_status"], table["is_suppressed"], strict=True)
+                "–"
+                if suppressed
+                else "No data"
+                if pd.isna(value) and status != components.NOT_LIVE
+                else components.status_words(status)
+                for status, suppressed, value in zip(
+                    table["rag_status"], table["is_suppressed"], table["value"], strict=True
+                )
             ],
             "Target and bands": [
                 components.band_text(direction, target, red, unit)
@@ -122,7 +130,7 @@ def main() -> None:
     catalogue = data.kpi_catalogue()
 
     st.subheader(f"Every KPI, {current.period_label}")
-    table = kpi_table(site_id, current, catalogue)
+    table = kpi_table(site_id, current, catalogue, live)
     shown = shown_table(table)
     st.dataframe(
         components.style_status(shown, "Status"),
