@@ -22,11 +22,19 @@ last_activity as (
     from close_tasks
 ),
 
+entity_region_pairs as (
+    select distinct
+        legal_entity,
+        region
+    from sites
+    where region is not null
+),
+
 entity_regions as (
     select
         legal_entity,
         {{ listagg('region', "', '", 'order by region') }} as region_names
-    from (select distinct legal_entity, region from sites where region is not null) as entity_region_pairs
+    from entity_region_pairs
     group by legal_entity
 ),
 

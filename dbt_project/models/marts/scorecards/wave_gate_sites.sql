@@ -43,7 +43,7 @@ live_site_weeks as (
         weeks.week_start_date,
         weeks.week_end_date,
         weeks.iso_week,
-        {{ days_between('sites.go_live_date', 'weeks.week_end_date') }} as days_since_go_live
+        {{ days_between('sites.go_live_date', 'weeks.week_end_date') }} as days_since_go_live  -- noqa: LT05
     from sites
     inner join weeks on sites.go_live_date <= weeks.week_end_date
 ),
@@ -124,9 +124,10 @@ verdicts as (
         end as red_part,
         case
             when longest_days_unrecovered > {{ rules['hold_unrecovered_days'] }}
-                then cast(unrecovered_kpi_count as {{ dbt.type_string() }}) || ' not recovered '
-                || cast(longest_days_unrecovered as {{ dbt.type_string() }}) || ' days after go-live ('
-                || unrecovered_kpis || ')'
+                then
+                    cast(unrecovered_kpi_count as {{ dbt.type_string() }}) || ' not recovered '
+                    || cast(longest_days_unrecovered as {{ dbt.type_string() }}) || ' days after go-live ('
+                    || unrecovered_kpis || ')'
         end as unrecovered_part
     from site_weeks
 ),
@@ -149,8 +150,9 @@ final as (
         site_verdict,
         case
             when site_verdict <> 'stable'
-                then site_name || ' (' || site_id || '): '
-                || coalesce(red_part || '; ' || unrecovered_part, red_part, unrecovered_part)
+                then
+                    site_name || ' (' || site_id || '): '
+                    || coalesce(red_part || '; ' || unrecovered_part, red_part, unrecovered_part)
         end as site_reason
     from verdicts
 )
