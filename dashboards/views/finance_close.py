@@ -50,7 +50,9 @@ def period_chart(
         .encode(
             x=x,
             y=alt.Y(f"{y}:Q", title=None, axis=alt.Axis(format=y_format, minExtent=Y_AXIS_WIDTH)),
-            color=alt.Color("entity_label:N", scale=scale, legend=alt.Legend(orient="bottom", title=None)),
+            color=alt.Color(
+                "entity_label:N", scale=scale, legend=alt.Legend(orient="bottom", title=None, labelLimit=260, columns=2)
+            ),
             tooltip=[
                 alt.Tooltip("entity_label:N", title="Legal entity"),
                 alt.Tooltip("period:N", title="Period"),
@@ -216,7 +218,11 @@ def main() -> None:
     show_latest(periods[periods["is_closed"]].sort_values("period").groupby("legal_entity").tail(1))
 
     st.subheader("Close periods")
-    st.caption("Dashed vertical lines: the legal entity's first site go-live. Open periods have no days to close yet.")
+    st.caption(
+        "Dashed vertical lines: the legal entity's first site go-live. Days to close: the long-dashed line is the "
+        "target, the short-dashed line the red threshold (kpi targets, `days_to_close`). Open periods have no "
+        "days to close yet."
+    )
     domain = (periods["period_end_date"].min(), periods["period_end_date"].max())
     target = periods[["close_days_target", "close_days_red_threshold"]].dropna().head(1)
     references = (
