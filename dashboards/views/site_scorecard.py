@@ -139,7 +139,7 @@ def main() -> None:
         height=38 + 35 * len(shown),
         column_config={
             "KPI": st.column_config.TextColumn(width="medium"),
-            "Target and bands": st.column_config.TextColumn(width="medium"),
+            "Target and bands": st.column_config.TextColumn(width="large"),
         },
     )
     st.caption(
