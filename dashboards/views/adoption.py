@@ -19,6 +19,8 @@ def weekly_chart(
         st.info("No value for the selected sites.")
         return
     axis = components.axis_format(details["unit"])
+    st.caption(components.band_text(details["direction"], details["target"], details["red_threshold"], details["unit"]))
+    rows = rows.assign(status=[components.status_words(status) for status in rows["rag_status"]])
     st.altair_chart(
         charts.trend(
             rows,
@@ -32,7 +34,7 @@ def weekly_chart(
                 alt.Tooltip("site_name:N", title="Site"),
                 alt.Tooltip("iso_week:N", title="Week"),
                 alt.Tooltip("value:Q", title="Value", format=axis),
-                alt.Tooltip("rag_status:N", title="Status"),
+                alt.Tooltip("status:N", title="Status"),
             ],
             references={"target": details["target"]},
             highlight=(current.start_date, current.end_date),

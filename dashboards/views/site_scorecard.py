@@ -178,6 +178,7 @@ def main() -> None:
     kpi = st.selectbox("KPI", catalogue["kpi"].tolist(), key=KPI_PARAMETER, bind="query-params", format_func=names.get)
     weekly = data.site_weekly([site_id], catalogue["kpi"].tolist(), data.kpi_date_range()[0], current.end_date)
     chosen = weekly[weekly["kpi"] == kpi].assign(kpi_name=names.get(kpi))
+    chosen = chosen.assign(status=[components.status_words(status) for status in chosen["rag_status"]])
     details = catalogue.set_index("kpi").loc[kpi]
     baseline = table.set_index("kpi").loc[kpi, "baseline"]
     axis = components.axis_format(details["unit"])
@@ -193,7 +194,7 @@ def main() -> None:
             tooltip=[
                 alt.Tooltip("iso_week:N", title="Week"),
                 alt.Tooltip("value:Q", title="Value", format=axis),
-                alt.Tooltip("rag_status:N", title="Status"),
+                alt.Tooltip("status:N", title="Status"),
             ],
             references={"target": details["target"], "red threshold": details["red_threshold"], "baseline": baseline},
             highlight=(current.start_date, current.end_date),
