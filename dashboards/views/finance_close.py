@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards import charts, components, data, filters
 
 PHASES = ["before go-live", "during rollout", "after go-live"]
-CHART_HEIGHT = 220
+CHART_HEIGHT = 300  # the plot and its legend (one legal entity a line, below it)
 # Every period chart shares this y-axis label width, so the four charts' plot areas line up.
 Y_AXIS_WIDTH = 48
 
@@ -51,7 +51,7 @@ def period_chart(
             x=x,
             y=alt.Y(f"{y}:Q", title=None, axis=alt.Axis(format=y_format, minExtent=Y_AXIS_WIDTH)),
             color=alt.Color(
-                "entity_label:N", scale=scale, legend=alt.Legend(orient="bottom", title=None, labelLimit=260, columns=2)
+                "entity_label:N", scale=scale, legend=alt.Legend(orient="bottom", title=None, labelLimit=300, columns=1)
             ),
             tooltip=[
                 alt.Tooltip("entity_label:N", title="Legal entity"),
@@ -226,7 +226,7 @@ def main() -> None:
     domain = (periods["period_end_date"].min(), periods["period_end_date"].max())
     target = periods[["close_days_target", "close_days_red_threshold"]].dropna().head(1)
     references = (
-        {"target": target["close_days_target"].iloc[0], "red above": target["close_days_red_threshold"].iloc[0]}
+        {"target": target["close_days_target"].iloc[0], "red": target["close_days_red_threshold"].iloc[0]}
         if not target.empty
         else None
     )
