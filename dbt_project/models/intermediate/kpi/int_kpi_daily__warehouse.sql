@@ -1,11 +1,11 @@
 {#- Daily numerators and denominators of the warehouse KPIs per site, on the site-local date of each event:
     pick_accuracy (picked_at), inventory_accuracy (counted_at), dock_to_stock_hours (putaway_at) and
-    transfer_cycle_hours (received_at, at the receiving site). A pick whose error_code is an unknown code
-    is out of pick_accuracy (the KPI needs that column). -#}
+    transfer_cycle_hours (received_at, at the receiving site). Which picks count and which are accurate:
+    int_pick_outcomes. -#}
 with
 
-picks as (
-    select * from {{ ref('stg_erp__picks') }}
+pick_outcomes as (
+    select * from {{ ref('int_pick_outcomes') }}
 ),
 
 inventory_counts as (
@@ -24,16 +24,6 @@ sites as (
     select * from {{ ref('stg_erp__sites') }}
 ),
 
-dated_picks as (
-    select
-        picks.site_id,
-        {{ local_date('picks.picked_at', 'sites.timezone') }} as picked_date,
-        picks.error_code is null or picks.error_code = 'short' as is_accurate
-    from picks
-    inner join sites on picks.site_id = sites.site_id
-    where not picks.has_unknown_error_code
-),
-
 pick_accuracy as (
     select
         site_id,
@@ -41,7 +31,8 @@ pick_accuracy as (
         'pick_accuracy' as kpi,
         sum(case when is_accurate then 1 else 0 end) as numerator,
         count(*) as denominator
-    from dated_picks
+    from pick_outcomes
+    where is_in_pick_accuracy
     group by site_id, picked_date
 ),
 

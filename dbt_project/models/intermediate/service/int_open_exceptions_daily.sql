@@ -1,20 +1,14 @@
-{#- Per site and calendar day: exceptions open at the end of the site-local day (opened_at before the end of
-    the day and resolved_at null or at/after it) and those of them open for more than 72 hours (elapsed) at
-    that instant. The end of day D is local midnight starting D + 1, so opened_at < end of D exactly when
-    its local date is <= D: an exception is open on the days [opened date, resolved date) and aged from
-    the local date of opened_at + 72 h. Counted as running sums of daily changes. -#}
+{#- Per site and calendar day: exceptions open at the end of the site-local day and those of them open for
+    more than 72 hours (elapsed) at that instant, by the days each is open and aged
+    (int_exception_open_dates). Counted as running sums of daily changes. -#}
 with
 
 calendar as (
     select * from {{ ref('int_site_calendar') }}
 ),
 
-exceptions as (
-    select * from {{ ref('stg_erp__exceptions') }}
-),
-
-sites as (
-    select * from {{ ref('stg_erp__sites') }}
+exception_open_dates as (
+    select * from {{ ref('int_exception_open_dates') }}
 ),
 
 site_first_dates as (
@@ -25,48 +19,38 @@ site_first_dates as (
     group by site_id
 ),
 
-exception_dates as (
-    select
-        exceptions.site_id,
-        {{ local_date('exceptions.opened_at', 'sites.timezone') }} as opened_date,
-        {{ local_date('exceptions.resolved_at', 'sites.timezone') }} as resolved_date,
-        {{ local_date(dbt.dateadd('hour', 72, 'exceptions.opened_at'), 'sites.timezone') }} as aged_from_date
-    from exceptions
-    inner join sites on exceptions.site_id = sites.site_id
-),
-
 daily_changes as (
     select
         site_id,
-        opened_date as change_date,
+        open_from_date as change_date,
         1 as open_change,
         0 as aged_change
-    from exception_dates
-    where resolved_date is null or resolved_date > opened_date
+    from exception_open_dates
+    where open_from_date is not null
     union all
     select
         site_id,
-        resolved_date as change_date,
+        open_until_date as change_date,
         -1 as open_change,
         0 as aged_change
-    from exception_dates
-    where resolved_date > opened_date
+    from exception_open_dates
+    where open_until_date is not null
     union all
     select
         site_id,
         aged_from_date as change_date,
         0 as open_change,
         1 as aged_change
-    from exception_dates
-    where resolved_date is null or resolved_date > aged_from_date
+    from exception_open_dates
+    where aged_from_date is not null
     union all
     select
         site_id,
-        resolved_date as change_date,
+        open_until_date as change_date,
         0 as open_change,
         -1 as aged_change
-    from exception_dates
-    where resolved_date > aged_from_date
+    from exception_open_dates
+    where aged_from_date is not null and open_until_date is not null
 ),
 
 changes_from_first_date as (
