@@ -79,8 +79,10 @@ def rag_heatmap(
     label: str = "label",
     status: str = "rag_status",
     colours: dict[str, str] | None = None,
+    href: str | None = None,
 ) -> alt.LayerChart:
-    """Cells coloured by a status column (RAG by default) with the formatted value written in each cell."""
+    """Cells coloured by a status column (RAG by default) with the formatted value written in each cell; with
+    ``href`` (a column of links) a click on a cell opens its link."""
     frame = guard(frame)
     scale = _scale(colours) if colours else rag_scale()
     base = alt.Chart(frame).encode(
@@ -98,10 +100,14 @@ def rag_heatmap(
         ),
         tooltip=list(tooltip),
     )
-    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+    cursor = "default"
+    if href:
+        base = base.encode(href=alt.Href(f"{href}:N"))
+        cursor = "pointer"
+    cells = base.mark_rect(stroke="white", strokeWidth=1, cursor=cursor).encode(
         color=alt.Color(f"{status}:N", title=None, scale=scale, legend=alt.Legend(orient="bottom", title=None))
     )
-    text = base.mark_text(fontSize=11).encode(
+    text = base.mark_text(fontSize=11, cursor=cursor).encode(
         text=alt.Text(f"{label}:N"),
         color=alt.condition(
             alt.FieldOneOfPredicate(field=status, oneOf=["amber", "not live", "no target", "suppressed"]),

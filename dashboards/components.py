@@ -46,6 +46,11 @@ RELATION_WORDS = {
     "marts.close_late_tasks": "the late close tasks",
     "marts.data_quality": "the data-quality report",
     "staging.stg_reference__kpi_targets": "the KPI targets",
+    "marts.kpi_detail_order_lines": "the order lines behind the fill rates",
+    "marts.kpi_detail_orders": "the orders behind the fill and on-time rates",
+    "marts.kpi_detail_picks": "the picks behind pick accuracy",
+    "marts.kpi_detail_cases": "the cases behind process compliance",
+    "marts.kpi_detail_exceptions": "the exceptions behind the backlogs",
 }
 
 

@@ -107,7 +107,7 @@ def _rate_rows(site_id: str, kpi: str, start_date: dt.date, end_date: dt.date) -
             and kpi_date between $start_date and $end_date
             and is_counted_in_denominator
         order by is_counted_in_numerator, kpi_date, {shown[1]}
-        """,  # noqa: S608
+        """,
         {"site_id": site_id, "kpi": kpi, "start_date": start_date, "end_date": end_date},
     )
     return DrillDown(

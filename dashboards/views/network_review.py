@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters
+from dashboards.queries import drill_down
 
 TILES_PER_ROW = 5
 GATE_BADGES = {"proceed": "green", "hold": "orange", "pause": "red", "live": "blue"}
@@ -160,13 +161,15 @@ def main() -> None:
     )
 
     st.subheader("Sites × KPIs")
-    cells = site_cells(current, catalogue, names)
+    cells = site_cells(current, catalogue, names).assign(drill_link=lambda frame: cell_links(frame, current))
+    st.caption(DRILL_DOWN_HINT)
     st.altair_chart(
         charts.rag_heatmap(
             cells,
             x="site_name",
             y="kpi_name",
             y_sort=catalogue["kpi_name"].tolist(),
+            href="drill_link",
             tooltip=[
                 alt.Tooltip("site_name:N", title="Site"),
                 alt.Tooltip("kpi_name:N", title="KPI"),
@@ -229,6 +232,22 @@ def show_gate(gate: object) -> None:
     if isinstance(gate.blocking_sites, str):
         st.markdown(f"Held by **{gate.blocking_sites}**")
     st.caption(str(gate.gate_reason))
+
+
+# --- Drill-down: a heat-map cell opens the site's KPI on the Site scorecard, with the rows behind it ---------
+
+DRILL_DOWN_HINT = (
+    "Click a cell to open that site's KPI on the Site scorecard, with the orders, picks, cases or exceptions "
+    "behind the number."
+)
+
+
+def cell_links(cells: pd.DataFrame, current: filters.Filters) -> list[str]:
+    """Per site × KPI cell, the Site scorecard with that site, KPI and the same days selected."""
+    return [
+        drill_down.scorecard_link(site_id, kpi, current.start_date, current.end_date)
+        for site_id, kpi in zip(cells["site_id"], cells["kpi"], strict=True)
+    ]
 
 
 main()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters
+from dashboards.queries import drill_down
 
 SITE_PARAMETER = "scorecard_site"
 KPI_PARAMETER = "scorecard_kpi"
@@ -131,7 +134,7 @@ def main() -> None:
 
     st.subheader(f"Every KPI, {current.period_label}")
     table = kpi_table(site_id, current, catalogue, live)
-    shown = shown_table(table)
+    shown = shown_table(table).assign(**{ROWS_COLUMN: behind_the_number_links(site_id, table["kpi"], current)})
     st.dataframe(
         components.style_status(shown, "Status"),
         hide_index=True,
@@ -140,6 +143,7 @@ def main() -> None:
         column_config={
             "KPI": st.column_config.TextColumn(width="medium"),
             "Target and bands": st.column_config.TextColumn(width="large"),
+            **ROWS_COLUMN_CONFIG,
         },
     )
     st.caption(
@@ -175,6 +179,7 @@ def main() -> None:
 
     st.subheader("Trends")
     names = dict(zip(catalogue["kpi"], catalogue["kpi_name"], strict=True))
+    kpi_link_to_name(names)
     kpi = st.selectbox("KPI", catalogue["kpi"].tolist(), key=KPI_PARAMETER, bind="query-params", format_func=names.get)
     weekly = data.site_weekly([site_id], catalogue["kpi"].tolist(), data.kpi_date_range()[0], current.end_date)
     chosen = weekly[weekly["kpi"] == kpi].assign(kpi_name=names.get(kpi))
@@ -201,6 +206,7 @@ def main() -> None:
         ),
         width="stretch",
     )
+    show_behind_the_number(site_id, kpi, names.get(kpi, kpi), details["unit"], current)
 
     st.subheader("Every KPI by week")
     strip = weekly.merge(catalogue[["kpi", "kpi_name", "unit", "direction"]], on="kpi")
@@ -210,6 +216,12 @@ def main() -> None:
         for direction, target, red, unit in zip(
             strip["direction"], strip["target"], strip["red_threshold"], strip["unit"], strict=True
         )
+    ]
+    strip["drill_link"] = [
+        drill_down.scorecard_link(site_id, kpi, week_start, week_start + dt.timedelta(days=6))
+        if drill_down.has_drill_down(kpi)
+        else None
+        for kpi, week_start in zip(strip["kpi"], strip["week_start_date"].dt.date, strict=True)
     ]
     strip["label"] = [
         components.format_value(value, unit, bool(suppressed))
@@ -224,6 +236,7 @@ def main() -> None:
             x_sort=[week.split("-")[-1] for week in recent_weeks],
             y="kpi_name",
             y_sort=catalogue["kpi_name"].tolist(),
+            href="drill_link",
             tooltip=[
                 alt.Tooltip("kpi_name:N", title="KPI"),
                 alt.Tooltip("iso_week:N", title="Week"),
@@ -296,6 +309,101 @@ def main() -> None:
                     hide_index=True,
                     width="stretch",
                 )
+
+
+# --- Behind the number (drill-down): the rows of marts.kpi_detail_* behind the selected KPI -------------------
+
+ROWS_COLUMN = "Rows"
+ROWS_COLUMN_CONFIG = {
+    ROWS_COLUMN: st.column_config.LinkColumn(
+        ROWS_COLUMN, display_text="Behind the number", help="The rows this number counts, with CSV", width="small"
+    )
+}
+DRILL_DOWN_HEADINGS = {
+    "order_id": "Order", "line_number": "Line", "item_id": "Item", "ordered_qty": "Ordered",
+    "shipped_qty_on_first_shipment_date": "Shipped on first shipment day", "first_shipment_date": "First shipment day",
+    "shipped_complete_at": "Shipped complete at (UTC)", "completed_at": "Completed at (UTC)", "line_count": "Lines",
+    "kpi_date": "Day", "reason": "Reason", "pick_id": "Pick", "location_id": "Location",
+    "requested_qty": "Requested", "picked_qty": "Picked", "picked_at": "Picked at (UTC)", "error_code": "Error",
+    "case_id": "Case", "invoiced_at": "Invoiced at (UTC)", "variant": "Variant (activities in order)",
+    "event_count": "Events", "exception_id": "Exception", "exception_type": "Type", "severity": "Severity",
+    "age_hours": "Age (hours)", "opened_at": "Opened at (UTC)", "is_aged": "Aged (> 72 h)",
+}  # fmt: skip
+
+
+def behind_the_number_links(site_id: str, kpis: pd.Series, current: filters.Filters) -> list[str]:
+    """Per KPI a link to this page with the KPI selected, where it has rows to show."""
+    return [
+        drill_down.scorecard_link(site_id, kpi, current.start_date, current.end_date)
+        if drill_down.has_drill_down(kpi)
+        else ""
+        for kpi in kpis
+    ]
+
+
+def drill_down_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows as read: flags as yes / no, instants to the minute, '–' where a value is missing."""
+    shown = table.copy()
+    for column in shown.columns:
+        if pd.api.types.is_bool_dtype(shown[column]):
+            shown[column] = shown[column].map({True: "yes", False: "no"})
+        elif pd.api.types.is_datetime64_any_dtype(shown[column]):
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d %H:%M")
+    return shown.astype(object).where(shown.notna(), "–")
+
+
+def kpi_link_to_name(names: dict[str, str]) -> None:
+    """A link may name the KPI by its id (?scorecard_kpi=pick_accuracy); the widget keeps its name in the URL."""
+    given = st.query_params.get(KPI_PARAMETER)
+    if given in names and names[given] != given:
+        st.query_params[KPI_PARAMETER] = names[given]
+        st.rerun()
+
+
+def show_behind_the_number(site_id: str, kpi: str, kpi_name: str, unit: str, current: filters.Filters) -> None:
+    st.subheader("Behind the number")
+    if not drill_down.has_drill_down(kpi):
+        st.caption(f"{kpi_name} has no drill-down yet: the rows are shown for the fulfilment, pick accuracy, "
+                   "exception backlog and process compliance KPIs.")  # fmt: skip
+        return
+    relation = drill_down.relation_for(kpi)
+    if relation is None or not components.require([relation], "Behind the number"):
+        return
+    detail = drill_down.drill_down(site_id, kpi, current.start_date, current.end_date)
+    if detail is None:
+        return
+    if detail.is_level:
+        st.caption(
+            f"{kpi_name} at the end of {current.end_date:%d %b %Y} (site-local), the period's last day: "
+            f"{detail.numerator:,} {detail.row_noun}, the KPI's value that day. Age: elapsed hours at the day's end."
+        )
+        shown = detail.rows
+    else:
+        st.caption(
+            f"{kpi_name}, {current.period_label}: {detail.denominator:,} {detail.row_noun} counted, "
+            f"{detail.numerator:,} of them {detail.numerator_words} (the numerator and denominator of the value "
+            f"above); the {len(detail.outside_numerator):,} that were not are listed first."
+        )
+        everything = st.toggle(
+            f"All {detail.denominator:,} counted {detail.row_noun}", key="behind_the_number_all", value=False
+        )
+        shown = detail.rows if everything else detail.outside_numerator
+    table = shown[list(detail.columns)]
+    if table.empty:
+        st.success(f"No {detail.row_noun} behind a miss in this period.")
+    else:
+        st.dataframe(
+            drill_down_display(table).rename(columns=DRILL_DOWN_HEADINGS),
+            hide_index=True,
+            width="stretch",
+            height=min(38 + 35 * len(table), 420),
+        )
+    components.csv_download(
+        table.assign(site_id=site_id, kpi=kpi),
+        f"{kpi}_{site_id}_{current.start_date:%Y%m%d}_{current.end_date:%Y%m%d}",
+        f"Download these {len(table):,} rows (CSV)",
+        key="download_behind_the_number",
+    )
 
 
 main()

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "kpi_detail_exceptions"}}}) }}
 {#- The drill-down rows of every site-day re-count the exception backlogs in kpi_daily: the exceptions of
     marts.kpi_detail_exceptions open at the end of the day number exception_backlog, those also aged
     exception_backlog_aged. Returns the site-days that disagree. -#}
@@ -23,11 +24,11 @@ recounted as (
     left join exceptions
         on
             kpi_daily.site_id = exceptions.site_id
-            and exceptions.open_from_date <= kpi_daily.kpi_date
-            and (exceptions.open_until_date is null or exceptions.open_until_date > kpi_daily.kpi_date)
+            and kpi_daily.kpi_date >= exceptions.open_from_date
+            and (exceptions.open_until_date is null or kpi_daily.kpi_date < exceptions.open_until_date)
             and (
                 kpi_daily.kpi = 'exception_backlog'
-                or exceptions.aged_from_date <= kpi_daily.kpi_date
+                or kpi_daily.kpi_date >= exceptions.aged_from_date
             )
     group by kpi_daily.site_id, kpi_daily.kpi_date, kpi_daily.kpi, kpi_daily.numerator
 )
