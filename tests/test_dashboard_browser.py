@@ -4,7 +4,9 @@ go to test-artifacts/dashboard/."""
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,3 +82,33 @@ def test_network_tiles_show_their_status_with_target_and_bands(page: Page, dashb
     bands = page.get_by_test_id("stCaptionContainer").filter(has_text="· amber ")
     assert bands.count() >= 19
     assert "target ≥ 85.0% · amber 80.0%–85.0% · red < 80.0%" in " ".join(bands.all_inner_texts())
+
+
+def test_a_heat_map_cell_drills_down_to_the_rows_behind_the_number(page: Page, dashboard_url: str) -> None:
+    # A click on Newark's pick-accuracy cell of the network heat map, as a reader would (Vega's href link).
+    page.goto(dashboard_url)
+    browser.wait_until_rendered(page, "Sites × KPIs")
+    cell = page.locator(
+        '[data-testid="stVegaLiteChart"] g.mark-text text'
+        '[aria-label*="site_name: Newark DC;"][aria-label*="kpi_name: Pick accuracy;"]'
+    ).first
+    cell.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 200)  # clear of the app's sticky header
+    cell.click()
+    page.wait_for_url("**/site_scorecard**")
+    browser.wait_until_rendered(page, "Behind the number")
+    assert "scorecard_kpi=Pick+accuracy" in page.url
+    assert "NWK1" in page.url
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="picks counted").first.inner_text()
+    counted, accurate = (
+        int(number.replace(",", "")) for number in re.findall(r"([\d,]+) (?:picks counted|of them)", caption)
+    )
+    assert counted > accurate
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"Download these [\d,]+ rows")).click()
+    rows = list(csv.DictReader(Path(download.value.path()).read_text().splitlines()))
+    assert len(rows) == counted - accurate
+    assert {row["reason"] for row in rows} == {"picking error"}
+    assert {row["site_id"] for row in rows} == {"NWK1"}
+    browser.screenshot(page, ARTIFACTS / "drill_down.png")
+    assert browser.error_texts(page) == []

@@ -134,7 +134,8 @@ def main() -> None:
 
     st.subheader(f"Every KPI, {current.period_label}")
     table = kpi_table(site_id, current, catalogue, live)
-    shown = shown_table(table).assign(**{ROWS_COLUMN: behind_the_number_links(site_id, table["kpi"], current)})
+    shown = shown_table(table)
+    shown.insert(3, ROWS_COLUMN, behind_the_number_links(site_id, table["kpi"], current))
     st.dataframe(
         components.style_status(shown, "Status"),
         hide_index=True,
@@ -347,6 +348,8 @@ def drill_down_display(table: pd.DataFrame) -> pd.DataFrame:
     for column in shown.columns:
         if pd.api.types.is_bool_dtype(shown[column]):
             shown[column] = shown[column].map({True: "yes", False: "no"})
+        elif column.endswith("_date"):
+            shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_datetime64_any_dtype(shown[column]):
             shown[column] = shown[column].dt.strftime("%Y-%m-%d %H:%M")
     return shown.astype(object).where(shown.notna(), "–")
