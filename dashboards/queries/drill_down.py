@@ -18,27 +18,27 @@ from dashboards import data
 RATE_DETAILS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
     "line_fill_rate": (
         "marts.kpi_detail_order_lines",
-        ("kpi_date", "order_id", "line_number", "item_id", "ordered_qty", "shipped_qty_on_first_shipment_date",
-         "first_shipment_date", "shipped_complete_at", "reason"),
+        ("kpi_date", "order_id", "line_number", "reason", "item_id", "ordered_qty",
+         "shipped_qty_on_first_shipment_date", "first_shipment_date", "shipped_complete_at"),
         "order lines",
         "filled on their first shipment day",
     ),
     "order_fill_rate": (
         "marts.kpi_detail_orders",
-        ("kpi_date", "order_id", "line_count", "completed_at", "reason"),
+        ("kpi_date", "order_id", "reason", "line_count", "completed_at"),
         "orders",
         "filled on their first shipment day",
     ),
     "on_time_ship_rate": (
         "marts.kpi_detail_orders",
-        ("kpi_date", "order_id", "line_count", "completed_at", "reason"),
+        ("kpi_date", "order_id", "reason", "line_count", "completed_at"),
         "orders",
         "shipped complete by the due day",
     ),
     "pick_accuracy": (
         "marts.kpi_detail_picks",
-        ("kpi_date", "pick_id", "order_id", "line_number", "item_id", "location_id", "requested_qty", "picked_qty",
-         "picked_at", "error_code", "reason"),
+        ("kpi_date", "pick_id", "error_code", "reason", "order_id", "line_number", "item_id", "location_id",
+         "requested_qty", "picked_qty", "picked_at"),
         "picks",
         "accurate",
     ),

@@ -317,7 +317,7 @@ def main() -> None:
 ROWS_COLUMN = "Rows"
 ROWS_COLUMN_CONFIG = {
     ROWS_COLUMN: st.column_config.LinkColumn(
-        ROWS_COLUMN, display_text="Behind the number", help="The rows this number counts, with CSV", width="small"
+        ROWS_COLUMN, display_text="Show rows", help="Behind the number: the rows this number counts, with CSV"
     )
 }
 DRILL_DOWN_HEADINGS = {
