@@ -7,6 +7,7 @@ build; here the same promise is checked from outside dbt against the sample ware
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -75,6 +76,25 @@ def test_the_drill_down_rows_of_every_site_day_recount_its_numerator_and_denomin
     site_days, mismatches = recount_mismatches(sample_warehouse, relation, RATE_MARTS[relation])
     assert site_days > 50
     assert mismatches == []
+
+
+@pytest.mark.slow
+def test_a_drill_down_row_lost_or_flagged_wrongly_is_caught_by_the_recount(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "delete from marts.kpi_detail_picks where pick_id = "
+            "(select min(pick_id) from marts.kpi_detail_picks where is_counted_in_denominator)"
+        )
+        con.execute(
+            "update marts.kpi_detail_cases set is_counted_in_numerator = not is_counted_in_numerator "
+            "where case_id = (select min(case_id) from marts.kpi_detail_cases)"
+        )
+    assert len(recount_mismatches(copy, "marts.kpi_detail_picks", ["pick_accuracy"])[1]) == 1
+    assert len(recount_mismatches(copy, "marts.kpi_detail_cases", ["process_compliance"])[1]) == 1
 
 
 @pytest.mark.slow

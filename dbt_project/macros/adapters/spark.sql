@@ -63,3 +63,14 @@
 {% macro spark__type_double() -%}
     double
 {%- endmacro %}
+
+{#- listagg has no order on Spark: sort the (order key, value) pairs, then keep the values. -#}
+{% macro spark__ordered_listagg(measure, order_by, delimiter_text) -%}
+    array_join(
+        transform(
+            array_sort(collect_list(struct({{ order_by }} as sort_key, {{ measure }} as sort_value))),
+            pair -> pair.sort_value
+        ),
+        {{ delimiter_text }}
+    )
+{%- endmacro %}

@@ -66,3 +66,13 @@
 {% macro add_months(date_expression, months) -%}
     cast({{ dbt.dateadd('month', months, date_expression) }} as date)
 {%- endmacro %}
+
+{#- The values of a group joined by delimiter in the order of order_by (ties broken by the value):
+    dbt.listagg where the engine orders within the aggregate; Spark sorts the collected pairs first. -#}
+{% macro ordered_listagg(measure, order_by, delimiter_text) -%}
+    {{ return(adapter.dispatch('ordered_listagg', 'observatory')(measure, order_by, delimiter_text)) }}
+{%- endmacro %}
+
+{% macro default__ordered_listagg(measure, order_by, delimiter_text) -%}
+    {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ order_by ~ ', ' ~ measure) }}
+{%- endmacro %}

@@ -16,11 +16,7 @@ case_variants as (
     select
         case_id,
         count(*) as event_count,
-        {{ dbt.listagg(
-            "coalesce(activity, 'unknown')",
-            "' → '",
-            "order by occurred_at, coalesce(activity, 'unknown')"
-        ) }} as variant
+        {{ ordered_listagg("coalesce(activity, 'unknown')", 'occurred_at', "' → '") }} as variant
     from process_events
     group by case_id
 ),
