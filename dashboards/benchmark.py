@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dashboards import data
+from dashboards.queries import drill_down
 
 
 def page_queries() -> dict[str, Callable[[], None]]:
@@ -45,6 +46,7 @@ def page_queries() -> dict[str, Callable[[], None]]:
                 data.site_weekly([first_site], ["line_fill_rate"], first_date, end_date),
                 data.open_exceptions(first_site, end_date),
                 data.site_data_quality_issues(first_site),
+                drill_down.drill_down(first_site, "line_fill_rate", start_date, end_date),
             )
         ),
         "Hypercare tracker": uncached(
