@@ -163,3 +163,14 @@ def test_a_drill_down_link_names_the_site_the_kpi_and_the_days() -> None:
     assert link == "site_scorecard?scorecard_site=NWK1&scorecard_kpi=pick_accuracy&from=2026-03-01&to=2026-03-31"
     assert drill_down.has_drill_down("exception_backlog_aged")
     assert not drill_down.has_drill_down("active_user_rate")
+
+
+@pytest.mark.slow
+def test_the_process_compliance_drill_down_lists_non_conforming_cases_with_their_variant(warehouse: Path) -> None:
+    app = open_scorecard({"scorecard_site": "NWK1", "scorecard_kpi": "process_compliance", "from": "2026-01-05",
+                          "to": "2026-05-09"})  # fmt: skip
+    cases = next(frame.value for frame in app.dataframe if "Case" in frame.value.columns)
+    assert len(cases) > 0
+    assert "conforms" not in set(cases["Reason"])
+    assert all(" → " in variant for variant in cases["Variant (activities in order)"])
+    assert all(variant.split(" → ")[-1] != "" for variant in cases["Variant (activities in order)"])
