@@ -14,12 +14,14 @@ Network review and Site scorecard pages.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 import vl_convert
 from fpdf import FPDF
 
@@ -418,3 +420,35 @@ def write(scope: ReviewScope, out: Path) -> Path:
 
 def file_name(scope: ReviewScope) -> str:
     return f"review_{scope.iso_week}" + (f"_{scope.site_id}" if scope.site_id else "") + ".pdf"
+
+
+# --- the pages' download button ------------------------------------------------------------------------------
+
+
+def page_scope(site_ids: list[str], end_date: dt.date, site_id: str | None = None) -> ReviewScope | None:
+    """The review a page offers: the last full ISO week of its period (the week its worst movers and gates
+    show), its sites; None while the warehouse has no weekly scorecard."""
+    if "marts.site_scorecard" not in data.relations():
+        return None
+    week_start = data.scorecard_week([site_id] if site_id else list(site_ids), end_date)
+    return None if week_start is None else ReviewScope(week_start, tuple(site_ids), site_id)
+
+
+def download_button(site_ids: list[str], end_date: dt.date, site_id: str | None = None) -> None:
+    """A button for the week's review as a PDF, made only when clicked (a deferred download: no page run waits
+    for the rendering)."""
+    scope = page_scope(site_ids, end_date, site_id)
+    if scope is None:
+        return
+    st.download_button(
+        f"Download the review of {scope.iso_week} (PDF)",
+        functools.partial(pdf_bytes, scope),
+        file_name=file_name(scope),
+        mime="application/pdf",
+        key="download_review_pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help=f"ISO week {scope.iso_week}, the last full week of the period: "
+        + ("the site's tiles, the heat map and its last 12 weeks" if site_id else "the tiles and the heat map")
+        + f" of {len(scope.site_ids)} site{'s' if len(scope.site_ids) != 1 else ''}; the same as `observatory report`.",
+    )

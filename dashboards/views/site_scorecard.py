@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
+from dashboards import charts, components, data, filters, report
 
 SITE_PARAMETER = "scorecard_site"
 KPI_PARAMETER = "scorecard_kpi"
@@ -127,6 +127,7 @@ def main() -> None:
             else (f"go-live planned {site['go_live_date']:%d %b %Y}" if pd.notna(site["go_live_date"]) else "not live")
         )
     )
+    report.download_button(in_scope, current.end_date, site_id)
     catalogue = data.kpi_catalogue()
 
     st.subheader(f"Every KPI, {current.period_label}")
