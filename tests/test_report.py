@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -19,10 +20,11 @@ from dashboards import report
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+OBSERVATORY = str(Path(sys.executable).with_name("observatory"))
 
 
 def observatory(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["observatory", *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
+    return subprocess.run([OBSERVATORY, *args], capture_output=True, text=True, timeout=300, env=os.environ.copy())
 
 
 def pdf_pages(pdf: bytes) -> int:
@@ -58,6 +60,12 @@ def latest_full_week(warehouse: Path) -> str:
         ).fetchone()
     year, week, _ = week_start.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def test_report_explains_itself_with_help() -> None:
+    result = observatory("report", "--help")
+    assert result.returncode == 0, result.stderr
+    assert all(option in result.stdout for option in ("--warehouse", "--site", "--week", "--out"))
 
 
 # --- fast: hand-made frames, no warehouse --------------------------------------------------------------------
@@ -151,6 +159,7 @@ def test_png_output_is_the_first_page_as_an_image_of_sensible_size(warehouse: Pa
         (("--week", "2020-W01"), "observatory report: error: week 2020-W01 has no data; the warehouse runs from "),
         (("--week", "April"), "observatory report: error: --week 'April' is not an ISO week"),
     ],
+    ids=["unknown site", "week without data", "not a week"],
 )
 def test_a_report_that_cannot_be_made_is_one_error_line(
     warehouse: Path, tmp_path: Path, arguments: tuple[str, ...], expected: str
