@@ -5,6 +5,7 @@ Site scorecard pages offer the same PDF."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import re
 import subprocess
@@ -196,3 +197,25 @@ def test_the_review_page_offers_the_weeks_pdf_made_when_clicked(warehouse: Path,
     assert pdf_pages(pdf) == (2 if site_id else 1)
     assert pdf_images(pdf) == pdf_pages(pdf)
     assert pdf_title(pdf).endswith(f"ISO week {week}")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's Chromium")
+@pytest.mark.skipif(importlib.util.find_spec("playwright") is None, reason="needs playwright")
+def test_clicking_the_site_scorecards_button_in_the_browser_downloads_the_two_page_pdf(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    import browser
+
+    with browser.served_dashboard(sample_warehouse) as url, browser.chromium_page() as page:
+        page.goto(f"{url}/site_scorecard?scorecard_site=NWK1")
+        browser.wait_until_rendered(page, "Every KPI")
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=re.compile(r"Download the review of \d{4}-W\d{2} \(PDF\)")).click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert browser.error_texts(page) == []
+    assert saved.name == f"review_{latest_full_week(sample_warehouse)}_NWK1.pdf"
+    pdf = saved.read_bytes()
+    assert pdf_pages(pdf) == 2 and pdf_images(pdf) == 2
+    assert pdf_title(pdf).startswith("Newark DC (NWK1)")
