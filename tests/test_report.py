@@ -99,6 +99,14 @@ def test_hand_made_tiles_render_offline_to_a_png_of_one_card_per_kpi() -> None:
     assert 2 * report.TILE_HEIGHT <= chart.height < 3 * report.TILE_HEIGHT
 
 
+def test_a_chart_that_would_fetch_data_is_refused_rather_than_fetched() -> None:
+    import altair as alt
+
+    remote = alt.Chart(alt.UrlData("https://example.invalid/kpis.csv")).mark_point().encode(x="value:Q")
+    with pytest.raises(ValueError, match="External data url not allowed"):
+        report.render(remote)
+
+
 def test_pdf_text_in_the_core_font_spells_out_what_latin_1_lacks() -> None:
     assert report._latin_1("target ≥ 97.0% · amber 92.0%–97.0%") == "target >= 97.0% · amber 92.0%-97.0%"
     assert report._latin_1("Łódź DC") == "?ód? DC"
