@@ -166,11 +166,10 @@ def heatmap_frame(scope: ReviewScope, catalogue: pd.DataFrame, names: dict[str, 
     )
 
 
-def trend_frame(scope: ReviewScope, catalogue: pd.DataFrame) -> pd.DataFrame:
+def trend_frame(site_id: str, scope: ReviewScope, catalogue: pd.DataFrame) -> pd.DataFrame:
     """The site's last TREND_WEEKS ISO weeks to the report's week, every KPI (marts.site_scorecard)."""
-    assert scope.site_id is not None
     first_week = scope.week_start_date - dt.timedelta(weeks=TREND_WEEKS - 1)
-    weekly = data.site_weekly([scope.site_id], catalogue["kpi"].tolist(), first_week, scope.week_end_date)
+    weekly = data.site_weekly([site_id], catalogue["kpi"].tolist(), first_week, scope.week_end_date)
     weekly = weekly.merge(catalogue[["kpi", "kpi_name", "unit", "direction", "display_order"]], on="kpi")
     percent = weekly["unit"] == "ratio"
     return weekly.assign(
@@ -183,7 +182,7 @@ def trend_frame(scope: ReviewScope, catalogue: pd.DataFrame) -> pd.DataFrame:
         # One axis per KPI in a small multiple, but one number format: rates as percent
         shown_value=weekly["value"].where(~percent, weekly["value"] * 100),
         shown_target=weekly["target"].where(~percent, weekly["target"] * 100),
-        panel=[f"{name} ({_unit_word(unit)})" for name, unit in zip(weekly["kpi_name"], weekly["unit"], strict=True)],
+        panel=[_panel(name, unit) for name, unit in zip(weekly["kpi_name"], weekly["unit"], strict=True)],
     )
 
 
@@ -210,8 +209,9 @@ def _bands(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def _unit_word(unit: str) -> str:
-    return {"ratio": "%", "hours": "h", "days": "days"}.get(unit, "count")
+def _panel(kpi_name: str, unit: str) -> str:
+    """A small multiple's title: rates are drawn in percent, which the name does not say (hours it does)."""
+    return f"{kpi_name} (%)" if unit == "ratio" else kpi_name
 
 
 # --- charts --------------------------------------------------------------------------------------------------
@@ -279,15 +279,13 @@ def week_strip(weekly: pd.DataFrame, catalogue: pd.DataFrame) -> alt.LayerChart:
 
 def trend_lines(weekly: pd.DataFrame, catalogue: pd.DataFrame) -> alt.FacetChart:
     """A small multiple per KPI: the weekly value, its status as the point's colour, the target dashed."""
-    order = [
-        f"{name} ({_unit_word(unit)})" for name, unit in zip(catalogue["kpi_name"], catalogue["unit"], strict=True)
-    ]
+    order = [_panel(name, unit) for name, unit in zip(catalogue["kpi_name"], catalogue["unit"], strict=True)]
     base = alt.Chart().encode(x=alt.X("week_start_date:T", title=None, axis=alt.Axis(format="%d %b", tickCount=4)))
     line = base.mark_line(color="#1f77b4").encode(y=alt.Y("shown_value:Q", title=None, scale=alt.Scale(zero=False)))
     points = base.mark_point(filled=True, size=30).encode(
         y="shown_value:Q", color=alt.Color("rag_status:N", scale=charts.rag_scale(), legend=None)
     )
-    target = base.mark_rule(color="#555555", strokeDash=[6, 4]).encode(y="mean(shown_target):Q")
+    target = alt.Chart().mark_rule(color="#555555", strokeDash=[6, 4]).encode(y="mean(shown_target):Q")
     return (
         alt.layer(line, points, target, data=charts.guard(weekly))
         .properties(width=190, height=80)
@@ -312,7 +310,8 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 
 def title(scope: ReviewScope) -> str:
-    names = dict(zip(data.sites()["site_id"], data.sites()["site_name"], strict=True))
+    sites = data.sites()
+    names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
     about = f"{names.get(scope.site_id, scope.site_id)} ({scope.site_id})" if scope.site_id else "Network review"
     return f"{about} – ISO week {scope.iso_week}"
 
@@ -342,9 +341,10 @@ def first_page_chart(scope: ReviewScope, titled: bool = True) -> alt.VConcatChar
     )
 
 
-def second_page_chart(scope: ReviewScope) -> alt.VConcatChart:
+def second_page_chart(site_id: str, scope: ReviewScope) -> alt.VConcatChart:
+    """Page 2 of a site's review: every KPI's status by week above a small multiple of its trends."""
     catalogue = data.kpi_catalogue()
-    weekly = trend_frame(scope, catalogue)
+    weekly = trend_frame(site_id, scope, catalogue)
     return alt.vconcat(
         week_strip(weekly, catalogue).properties(
             title=alt.TitleParams(f"Every KPI by week, the last {TREND_WEEKS} ISO weeks", anchor="start", fontSize=13)
@@ -370,10 +370,13 @@ def pdf_bytes(scope: ReviewScope) -> bytes:
     document.set_title(_latin_1(title(scope)))
     document.set_author("Adoption Observatory")
     document.set_creator("observatory report")
+    # Dated by its week, not by the clock: the same week of the same warehouse gives the same file.
     document.set_creation_date(dt.datetime.combine(scope.week_end_date, dt.time(), tzinfo=dt.UTC))
     document.set_auto_page_break(False)
     document.set_margins(PAGE_MARGIN, PAGE_MARGIN)
-    pages = [first_page_chart(scope, titled=False)] + ([second_page_chart(scope)] if scope.site_id else [])
+    pages = [first_page_chart(scope, titled=False)] + (
+        [second_page_chart(scope.site_id, scope)] if scope.site_id else []
+    )
     for number, chart in enumerate(pages, start=1):
         document.add_page()
         document.set_font("helvetica", "B", 14)
