@@ -1,4 +1,4 @@
-"""The `observatory` command: run, dashboard, generate (see docs/contract/README.md)."""
+"""The `observatory` command: run, dashboard, report, generate (see docs/contract/README.md)."""
 
 from __future__ import annotations
 
@@ -179,6 +179,30 @@ def command_dashboard(args: argparse.Namespace) -> int:
     return subprocess.call(command, env=environment)
 
 
+def command_report(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(warehouse_path=args.warehouse)
+    if not settings.warehouse_path.exists():
+        raise CommandError(f"no published warehouse at {settings.warehouse_path}: run `observatory run` first")
+    if args.out.suffix.lower() not in (".pdf", ".png"):
+        raise CommandError(f"--out {args.out} must end in .pdf or .png")
+    # The dashboard's queries read the warehouse named by OBSERVATORY_WAREHOUSE (as `dashboard` passes it on).
+    os.environ["OBSERVATORY_WAREHOUSE"] = str(settings.warehouse_path)
+    # Streamlit's cache warns that no app is running; it caches in memory then, which is all a report needs.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
+        lambda record: "No runtime found" not in record.getMessage()
+    )
+    from dashboards import data, report
+
+    try:
+        data.check_warehouse()
+        scope = report.resolve_scope(args.site, args.week)
+        out = report.write(scope, args.out)
+    except (data.WarehouseUnavailable, report.ReportError) as error:
+        raise CommandError(str(error).splitlines()[0]) from None
+    print(f"{out}: {report.title(scope)}, {out.stat().st_size / 1024:,.0f} KB")
+    return 0
+
+
 def command_generate(args: argparse.Namespace) -> int:
     from simulator import generate
     from simulator.__main__ import describe
@@ -235,6 +259,19 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--host", help="address to bind (default 127.0.0.1)")
     dashboard.add_argument("--port", type=int, help="port (default 8501)")
     dashboard.set_defaults(handler=command_dashboard)
+
+    report = commands.add_parser(
+        "report",
+        help="write the weekly review as a PDF (or its first page as a PNG)",
+        description="Write one ISO week's review from the published marts: KPI tiles with status and bands and the "
+        "site x KPI heat map; with --site, that site's tiles and a second page of its last 12 weeks. Rendered "
+        "offline (no browser, nothing fetched).",
+    )
+    report.add_argument("--warehouse", type=Path, metavar="FILE", help="published warehouse to read")
+    report.add_argument("--site", metavar="S", help="a site id: the site's tiles and trends (default: the network)")
+    report.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: the latest full week in the data)")
+    report.add_argument("--out", type=Path, metavar="FILE.pdf|png", required=True, help="file to write")
+    report.set_defaults(handler=command_report)
 
     generate = commands.add_parser(
         "generate",

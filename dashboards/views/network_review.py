@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
+from dashboards import charts, components, data, filters, report
 from dashboards.queries import drill_down
 
 TILES_PER_ROW = 5
@@ -137,6 +137,7 @@ def main() -> None:
         ["marts.kpi_definitions", "staging.stg_reference__kpi_targets"], "The network review"
     ):
         return
+    report.download_button(list(current.site_ids), current.end_date)
     catalogue = data.kpi_catalogue()
     sites = data.sites()
     names = dict(zip(sites["site_id"], sites["site_name"], strict=True))

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
+from dashboards import charts, components, data, filters, report
 from dashboards.queries import drill_down
 
 SITE_PARAMETER = "scorecard_site"
@@ -130,6 +130,7 @@ def main() -> None:
             else (f"go-live planned {site['go_live_date']:%d %b %Y}" if pd.notna(site["go_live_date"]) else "not live")
         )
     )
+    report.download_button(in_scope, current.end_date, site_id)
     catalogue = data.kpi_catalogue()
 
     st.subheader(f"Every KPI, {current.period_label}")
