@@ -20,7 +20,7 @@ import jinja2
 import pandas as pd
 import streamlit as st
 
-from orchestration.contract import Entity, load_contract
+from orchestration.contract import load_contract
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 # A group of fewer users than this is never shown (site x role, or a site's user-based KPI).
@@ -791,57 +791,22 @@ def site_data_quality_issues(site_id: str) -> pd.DataFrame | None:
     )
 
 
-# Dates of a plan, not of something that happened: they run ahead of the data and say nothing of freshness.
-PLANNED_COLUMNS = frozenset({"due_at", "requested_ship_date"})
-
-
-def _event_column(entity: Entity) -> str | None:
-    """The column that dates an entity's rows: its first required timestamp, else any timestamp, else a required
-    date; None for master data without one (items, sites)."""
-    for wanted in (
-        lambda column: column.type == "timestamp" and column.required,
-        lambda column: column.type == "timestamp",
-        lambda column: column.type == "date" and column.required,
-    ):
-        for column in entity.columns:
-            if column.name not in PLANNED_COLUMNS and wanted(column):
-                return column.name
-    return None
-
-
 def freshness() -> pd.DataFrame:
-    """Per contract entity: whether staging has it, rows, delivery files, the latest file and the latest event.
-
-    Table and column names come from the contract and are bound as parameters (query_table, columns()).
-    """
-    present = relations()
-    rows = []
-    for entity in load_contract().extracts:
-        relation = f"staging.stg_erp__{entity.name}"
-        event_column = _event_column(entity)
-        row: dict[str, Any] = {"entity": entity.name, "event_column": event_column, "is_published": False}
-        if relation in present:
-            summary = query(
-                """
-                select count(*) as row_count, count(distinct source_file_name) as files,
-                    max(source_file_name) as latest_file
-                from query_table($relation)
-                """,
-                {"relation": relation},
-            ).iloc[0]
-            row.update(is_published=True, **summary.to_dict())
-            if event_column is not None:
-                last = query(
-                    "select cast(max(columns(lambda c: c = $column)) as date) as last_event_date "
-                    "from query_table($relation)",
-                    {"relation": relation, "column": event_column},
-                )
-                row["last_event_date"] = last["last_event_date"].iloc[0]
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    if "last_event_date" in frame:
-        frame["last_event_date"] = pd.to_datetime(frame["last_event_date"]).dt.date
-    return frame
+    """Per extract entity, how fresh it was when the published build started: newest delivery file, newest event,
+    their ages and limits and the verdicts, as marts.entity_freshness holds them (Dagster's freshness checks read
+    the same table)."""
+    return query(
+        """
+        select
+            entity, is_delivered, current_file_count, row_count, newest_file_name,
+            newest_file_modified_at, event_column, newest_event_at, as_of_at,
+            delivery_age_hours, event_age_hours, delivery_max_age_hours, event_max_age_hours,
+            is_delivery_fresh, is_event_fresh
+        from marts.entity_freshness
+        where not is_reference
+        order by entity
+        """
+    )
 
 
 # --- adoption ----------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,9 +65,13 @@ def build_daily_schedule(job: "UnresolvedAssetJobDefinition") -> dg.ScheduleDefi
     )
 
 
-def _event_column(entity: Entity) -> str | None:
-    """The column that dates an entity's events: its first timestamp column."""
-    return next((column.name for column in entity.columns if column.type == "timestamp"), None)
+# The mart the checks read: each entity's freshness at the build's start, judged by the same limits as here
+# (orchestration/transform.py passes them to dbt). The Data quality page reads the same table.
+FRESHNESS_MART = dg.AssetKey(["marts", "entity_freshness"])
+
+
+def _hours(value: float | None) -> float:
+    return round(value, 1) if value is not None else -1
 
 
 def build_freshness_checks(entities: list[Entity]) -> dg.AssetChecksDefinition:
@@ -76,48 +79,56 @@ def build_freshness_checks(entities: list[Entity]) -> dg.AssetChecksDefinition:
         dg.AssetCheckSpec(
             "freshness",
             asset=dg.AssetKey(["raw", entity.name]),
+            additional_deps=[FRESHNESS_MART],
             description=f"Newest delivery ≤ {DELIVERY_MAX_AGE_HOURS:g} h old and newest event ≤ "
-            f"{EVENT_MAX_AGE_HOURS:g} h old (OBSERVATORY_FRESHNESS_DELIVERY_HOURS / _EVENT_HOURS).",
+            f"{EVENT_MAX_AGE_HOURS:g} h old at the build's start (OBSERVATORY_FRESHNESS_DELIVERY_HOURS / "
+            "_EVENT_HOURS), as marts.entity_freshness judges it.",
         )
         for entity in entities
     ]
 
     @dg.multi_asset_check(specs=specs, can_subset=True, name="entity_freshness")
     def freshness(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator:
-        now = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect_work_database() as con:
-            for entity in entities:
-                key = dg.AssetKey(["raw", entity.name])
-                if dg.AssetCheckKey(key, "freshness") not in context.selected_asset_check_keys:
-                    continue
-                newest_delivery = con.execute(
-                    "select max(file_modified_at) from raw._deliveries where entity = ? and is_current",
-                    [entity.name],
-                ).fetchone()[0]
-                column = _event_column(entity)
-                newest_event = None
-                if column:
-                    newest_event = con.execute(
-                        f"select max(timezone('UTC', try_cast(\"{column}\" as timestamptz))) from raw.{entity.name}"
-                    ).fetchone()[0]
-                delivery_age = (now - newest_delivery).total_seconds() / 3600 if newest_delivery else None
-                event_age = (now - newest_event).total_seconds() / 3600 if newest_event else None
-                passed = (
-                    delivery_age is not None
-                    and delivery_age <= DELIVERY_MAX_AGE_HOURS
-                    and (event_age is None or event_age <= EVENT_MAX_AGE_HOURS)
-                )
-                yield dg.AssetCheckResult(
-                    asset_key=key,
-                    check_name="freshness",
-                    passed=passed,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={
-                        "newest_delivery": str(newest_delivery) if newest_delivery else "no delivery",
-                        "delivery_age_hours": round(delivery_age, 1) if delivery_age is not None else -1,
-                        "newest_event": str(newest_event) if newest_event else "none",
-                        "event_age_hours": round(event_age, 1) if event_age is not None else -1,
-                    },
-                )
+            judged = {
+                row[0]: row[1:]
+                for row in con.execute(
+                    """
+                    select
+                        entity, is_delivery_fresh, is_event_fresh, newest_file_name, newest_file_modified_at,
+                        delivery_age_hours, event_column, newest_event_at, event_age_hours, as_of_at
+                    from marts.entity_freshness
+                    """
+                ).fetchall()
+            }
+        for entity in entities:
+            key = dg.AssetKey(["raw", entity.name])
+            if dg.AssetCheckKey(key, "freshness") not in context.selected_asset_check_keys:
+                continue
+            (
+                is_delivery_fresh,
+                is_event_fresh,
+                newest_file,
+                newest_delivery,
+                delivery_age,
+                event_column,
+                newest_event,
+                event_age,
+                as_of,
+            ) = judged.get(entity.name, (False, False, None, None, None, None, None, None, None))
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name="freshness",
+                passed=bool(is_delivery_fresh and is_event_fresh),
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "as_of": str(as_of) if as_of else "not built",
+                    "newest_delivery": f"{newest_file} ({newest_delivery})" if newest_file else "no delivery",
+                    "delivery_age_hours": _hours(delivery_age),
+                    "event_column": event_column or "none (master data)",
+                    "newest_event": str(newest_event) if newest_event else "none",
+                    "event_age_hours": _hours(event_age),
+                },
+            )
 
     return freshness

@@ -28,7 +28,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from orchestration.contract import load_contract
 from orchestration.progress import BUILD_SUMMARY_PREFIX
 from orchestration.resources import WarehouseResource
-from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT, Settings
+from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT, OperationsSettings, Settings
 
 # dbt from this interpreter's environment, whether or not that environment is activated.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
@@ -106,13 +106,21 @@ def dbt_build_args(warehouse: WarehouseResource, full_refresh: bool) -> list[str
 
 @contextmanager
 def environment_for_dbt(settings: Settings) -> Iterator[None]:
-    """Start dbt with HOME set to the warehouse's build folder, where its profile's `~/work.duckdb` is, and the
-    run's memory limit.
+    """Start dbt with HOME set to the warehouse's build folder, where its profile's `~/work.duckdb` is, the run's
+    memory limit and the freshness limits.
 
     The profile then reads the same for every warehouse, so the partial parse the project prepared stays valid
     (a full parse costs 7-11 s a run). dbt's process is started inside this block and keeps its environment.
     """
-    names = {"HOME": str(settings.build_dir), "OBSERVATORY_DUCKDB_MEMORY_LIMIT": settings.memory_limit}
+    operations = OperationsSettings.from_env()
+    names = {
+        "HOME": str(settings.build_dir),
+        "OBSERVATORY_DUCKDB_MEMORY_LIMIT": settings.memory_limit,
+        # marts.entity_freshness judges with these limits (env_var in its SQL: partial parsing re-parses only
+        # that file when one changes); the settings' values, so dbt and Python never hold two defaults apart.
+        "OBSERVATORY_FRESHNESS_DELIVERY_HOURS": f"{operations.delivery_max_age_hours:g}",
+        "OBSERVATORY_FRESHNESS_EVENT_HOURS": f"{operations.event_max_age_hours:g}",
+    }
     previous = {name: os.environ.get(name) for name in names}
     os.environ.update(names)
     try:

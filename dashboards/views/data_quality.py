@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -28,29 +26,53 @@ CATEGORY_COLOURS = {
     "Orphan references": "#1f77b4",
     "Superseded versions": "#b0b0b0",
 }
-STALE_AFTER_DAYS = 2
 
 
-def freshness_table(freshness: pd.DataFrame, data_through_date: dt.date) -> pd.DataFrame:
-    """Per entity: rows, delivery files, latest file, last event and how many days it lags the data."""
-    last_events = freshness.get("last_event_date", pd.Series(None, index=freshness.index, dtype="object"))
-    behind = [None if pd.isna(day) else max(0, (data_through_date - day).days) for day in last_events]
-    status = [
-        "not published" if not published else "–" if days is None else "stale" if days > STALE_AFTER_DAYS else "fresh"
-        for published, days in zip(freshness["is_published"], behind, strict=True)
-    ]
+def freshness_table(freshness: pd.DataFrame) -> pd.DataFrame:
+    """Per entity: the verdict of marts.entity_freshness at the build's start, why, and what it was judged on."""
     return pd.DataFrame(
         {
             "Entity": freshness["entity"],
-            "Status": status,
-            "Last event": ["–" if pd.isna(day) else f"{day:%Y-%m-%d}" for day in last_events],
-            "Days behind": ["–" if days is None else str(days) for days in behind],
-            "Latest delivery": freshness.get("latest_file", pd.Series(None, index=freshness.index, dtype="object")),
-            "Files": _counts(freshness.get("files"), freshness.index),
-            "Rows": _counts(freshness.get("row_count"), freshness.index),
+            "Status": ["fresh" if _is_fresh(row) else "stale" for row in freshness.itertuples()],
+            "Why": [_why(row) for row in freshness.itertuples()],
+            "Newest delivery": freshness["newest_file_name"],
+            "Delivered": _instants(freshness["newest_file_modified_at"]),
+            "Delivery age (h)": _hours(freshness["delivery_age_hours"]),
+            "Newest event": _instants(freshness["newest_event_at"]),
+            "Event age (h)": _hours(freshness["event_age_hours"]),
             "Dated by": freshness["event_column"].fillna("– (master data)"),
+            "Files": _counts(freshness["current_file_count"], freshness.index),
+            "Rows": _counts(freshness["row_count"], freshness.index),
         }
     )
+
+
+def _is_fresh(row: object) -> bool:
+    return bool(row.is_delivery_fresh and row.is_event_fresh)
+
+
+def _why(row: object) -> str:
+    """The reason for a stale verdict, in the mart's own figures; '–' for a fresh entity."""
+    if not row.is_delivered:
+        return "not delivered"
+    reasons = []
+    if not row.is_delivery_fresh:
+        reasons.append(
+            "no current delivery file"
+            if pd.isna(row.delivery_age_hours)
+            else f"newest delivery {row.delivery_age_hours:,.0f} h old (limit {row.delivery_max_age_hours:g} h)"
+        )
+    if not row.is_event_fresh:
+        reasons.append(f"newest event {row.event_age_hours:,.0f} h old (limit {row.event_max_age_hours:g} h)")
+    return "; ".join(reasons) or "–"
+
+
+def _instants(values: pd.Series) -> list[str]:
+    return ["–" if pd.isna(value) else f"{value:%Y-%m-%d %H:%M}" for value in values]
+
+
+def _hours(values: pd.Series) -> list[str]:
+    return ["–" if pd.isna(value) else f"{value:,.0f}" for value in values]
 
 
 def _counts(values: pd.Series | None, index: pd.Index) -> list[str]:
@@ -158,20 +180,26 @@ def main() -> None:
     components.csv_download(by_file, "data_quality_issues", "Download issues by file (CSV)")
 
     st.subheader("Freshness")
-    data_through_date = data.kpi_date_range()[2]
-    freshness = freshness_table(data.freshness(), data_through_date)
+    if not components.require(["marts.entity_freshness"], "Freshness"):
+        return
+    freshness = data.freshness()
+    table = freshness_table(freshness)
     st.dataframe(
-        components.style_status(components.blanks_as_dashes(freshness), "Status"),
+        components.style_status(components.blanks_as_dashes(table), "Status"),
         hide_index=True,
         width="stretch",
-        height=38 + 35 * len(freshness),
+        height=38 + 35 * len(table),
     )
-    st.caption(
-        "Last event: the latest value of the column that dates the entity's rows; stale when more than "
-        f"{STALE_AFTER_DAYS} days before the data's last day ({data_through_date:%d %b %Y}). Latest delivery: the "
-        "last file (by name) with rows in staging."
-    )
-    components.csv_download(freshness, "entity_freshness", "Download freshness (CSV)")
+    if not freshness.empty:
+        limits = freshness.iloc[0]
+        st.caption(
+            f"As of {limits['as_of_at']:%d %b %Y %H:%M} UTC, when the published build started (the same verdicts as "
+            f"Dagster's freshness checks): stale when the newest current delivery file is more than "
+            f"{limits['delivery_max_age_hours']:g} h old or the newest event more than "
+            f"{limits['event_max_age_hours']:g} h old (OBSERVATORY_FRESHNESS_DELIVERY_HOURS / _EVENT_HOURS). "
+            "Dated by: the column that dates the entity's rows; plan dates never do."
+        )
+    components.csv_download(table, "entity_freshness", "Download freshness (CSV)")
 
 
 main()
