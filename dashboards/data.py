@@ -772,7 +772,10 @@ def _hide_personal_examples(frame: pd.DataFrame) -> pd.DataFrame:
     is_personal = [
         (entity, column) in personal for entity, column in zip(frame["entity"], frame["column_name"], strict=True)
     ]
-    return frame.assign(example_value=frame["example_value"].mask(is_personal))
+    # As a boolean Series: an empty list (no issue at all) would mask with object dtype, which pandas refuses.
+    return frame.assign(
+        example_value=frame["example_value"].mask(pd.Series(is_personal, index=frame.index, dtype=bool))
+    )
 
 
 def site_data_quality_issues(site_id: str) -> pd.DataFrame | None:

@@ -10,11 +10,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
+from conftest import ORDERS_CSV, SITES_CSV, query, write_file
 from streamlit.testing.v1 import AppTest
 
 from orchestration.definitions import build_definitions
 from orchestration.settings import OperationsSettings, Settings
-from tests.conftest import ORDERS_CSV, SITES_CSV, query, write_file
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 ITEMS_CSV = "item_id,item_name\nSKU1,Widget\n"
@@ -76,10 +76,10 @@ def test_the_freshness_check_and_the_data_quality_page_agree_on_a_stale_delivery
 
 @pytest.mark.slow
 def test_freshness_is_measured_against_the_build_start_not_the_data_s_last_day(small_warehouse: Path):
-    [(entity, event_column, newest_event_at, as_of_at, event_age_hours)] = query(
+    [(event_column, newest_event_at, as_of_at, event_age_hours)] = query(
         small_warehouse,
         """
-        select entity, event_column, newest_event_at, as_of_at, event_age_hours
+        select event_column, newest_event_at, as_of_at, event_age_hours
         from marts.entity_freshness where entity = 'sales_orders'
         """,
     )
