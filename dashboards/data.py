@@ -20,8 +20,8 @@ import jinja2
 import pandas as pd
 import streamlit as st
 
-from orchestration.contract import load_contract
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from dashboards import settings
+from dashboards.settings import DBT_PROJECT_DIR
 
 # A group of fewer users than this is never shown (site x role, or a site's user-based KPI).
 MIN_GROUP_USERS = 5
@@ -47,7 +47,7 @@ class WarehouseFile:
 
 
 def warehouse_path() -> Path:
-    return Settings.from_env().warehouse_path
+    return settings.warehouse_path()
 
 
 def how_to_create(path: Path, problem: str = "No published warehouse at") -> str:
@@ -747,9 +747,9 @@ def kpi_on_day(site_id: str, kpi: str, kpi_date: dt.date) -> float | None:
 
 
 def data_quality_issues(include_superseded: bool = False) -> pd.DataFrame:
-    """Current data-quality issues (marts.data_quality), largest counts first. Superseded versions are
-    history, not errors: left out unless asked for."""
-    frame = query(
+    """Current data-quality issues (marts.data_quality, which keeps no example of a personal column), largest
+    counts first. Superseded versions are history, not errors: left out unless asked for."""
+    return query(
         """
         select issue_category, entity, file_name, load_date, column_name, reason, issue_count, example_value
         from marts.data_quality
@@ -757,24 +757,6 @@ def data_quality_issues(include_superseded: bool = False) -> pd.DataFrame:
         order by issue_count desc, entity, file_name, column_name
         """,
         {"include_superseded": include_superseded},
-    )
-    return _hide_personal_examples(frame)
-
-
-def _hide_personal_examples(frame: pd.DataFrame) -> pd.DataFrame:
-    """No value of a personal column (a pseudonymised user id is still one person) is shown as an example."""
-    personal = {
-        (entity.name, column.name)
-        for entity in load_contract().entities
-        for column in entity.columns
-        if column.personal
-    }
-    is_personal = [
-        (entity, column) in personal for entity, column in zip(frame["entity"], frame["column_name"], strict=True)
-    ]
-    # As a boolean Series: an empty list (no issue at all) would mask with object dtype, which pandas refuses.
-    return frame.assign(
-        example_value=frame["example_value"].mask(pd.Series(is_personal, index=frame.index, dtype=bool))
     )
 
 

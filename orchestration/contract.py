@@ -246,6 +246,7 @@ def render_macro(contract: Contract) -> str:
                     "values": list(column.values),
                     "constraint": column.constraint,
                     "values_from": column.values_from,
+                    "personal": column.personal,
                 }
                 for column in entity.columns
             ],

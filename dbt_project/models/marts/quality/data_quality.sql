@@ -6,8 +6,15 @@
     - unmapped_code: a coded value neither canonical nor mapped by code_map (has_unknown_<column>);
     - orphan: a reference to a row another entity does not have (int_referential_orphans);
     - superseded_version: a delivered row replaced by a later version of its key (history, not an error).
-    Shown, not hidden: KPIs leave these rows out (or count them without the faulty value) as KPIS.md says. -#}
+    Shown, not hidden: KPIs leave these rows out (or count them without the faulty value) as KPIS.md says.
+    No example value of a personal column (a pseudonymised user id is still one person) is kept. -#}
 {%- set entities = contract_entities() -%}
+{%- set personal = [] -%}
+{%- for entity_name, entity in entities.items() -%}
+    {%- for column in entity['columns'] if column['personal'] -%}
+        {%- do personal.append("'" ~ entity_name ~ "." ~ column['name'] ~ "'") -%}
+    {%- endfor -%}
+{%- endfor -%}
 with
 
 rejects as (
@@ -148,7 +155,10 @@ final as (
         issues.column_name,
         issues.reason,
         count(*) as issue_count,
-        min(issues.raw_value) as example_value
+        case
+            when issues.entity || '.' || issues.column_name in ({{ personal | join(', ') }}) then null
+            else min(issues.raw_value)
+        end as example_value
     from issues
     left join current_deliveries
         on
