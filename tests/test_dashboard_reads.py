@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from conftest import query
+from conftest import Run, query, write_file
 
 DASHBOARDS = Path(__file__).resolve().parents[1] / "dashboards"
 
@@ -34,15 +34,22 @@ def test_no_dashboard_module_imports_the_pipeline_package():
     assert importing == {}
 
 
-def test_the_data_quality_mart_keeps_no_example_of_a_personal_column(sample_warehouse: Path):
+def test_the_data_quality_mart_keeps_no_example_of_a_personal_column(extracts: Path, run: Run):
+    users = "user_id,site_id,role,provisioned_date\nU1,S1,picker,2026-01-01\n"
+    write_file(extracts, "users", "users_20260105.csv", users)
+    write_file(
+        extracts,
+        "helpdesk_tickets",
+        "helpdesk_tickets_20260105.csv",
+        "ticket_id,site_id,user_id,category,priority,opened_at\nT1,S1,U9,login,p2,2026-01-05T10:00:00Z\n",
+    )
     shown = query(
-        sample_warehouse,
+        run(extracts),
         """
-        select entity, column_name, count(*) as issues, count(example_value) as examples
+        select entity, issue_category, example_value
         from marts.data_quality
         where column_name = 'user_id'
-        group by all
         """,
     )
-    assert shown, "the sample has no issue on a user_id column: the test would prove nothing"
-    assert [(entity, examples) for entity, _, _, examples in shown if examples] == []
+    assert ("helpdesk_tickets", "orphan", None) in shown  # U9 is no user: counted, never shown
+    assert [row for row in shown if row[2] is not None] == []
