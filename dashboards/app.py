@@ -1,6 +1,6 @@
 """Adoption Observatory scorecards: navigation and global filters; each page lives in views/.
 
-Run with ``observatory dashboard`` (it sets OBSERVATORY_WAREHOUSE to the published file).
+Run with ``observatory dashboard`` (it sets OBSERVATORY_WAREHOUSE to the published file; dashboards/settings.py reads it).
 """
 
 from __future__ import annotations

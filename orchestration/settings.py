@@ -3,7 +3,8 @@
 Variable (default): meaning.
 
 - OBSERVATORY_EXTRACTS (seeds/sample_extracts, the bundled sample): extracts folder in the contract's layout
-- OBSERVATORY_WAREHOUSE (data/warehouse.duckdb): the published warehouse readers open
+- OBSERVATORY_WAREHOUSE (data/warehouse.duckdb): the published warehouse readers open (the dashboard, which imports
+  nothing of this package, reads it in dashboards/settings.py with the same default)
 - OBSERVATORY_DUCKDB_MEMORY_LIMIT (4GB): DuckDB memory_limit for loads and builds
 - OBSERVATORY_DUCKDB_THREADS (number of cores): DuckDB threads
 - OBSERVATORY_PSEUDONYM_KEY_FILE (data/secrets/pseudonym.key): secret key of the keyed hash that replaces user ids
@@ -14,7 +15,8 @@ Variable (default): meaning.
 - OBSERVATORY_DASHBOARD_HOST (127.0.0.1): address the dashboard binds to
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
 - OBSERVATORY_FRESHNESS_DELIVERY_HOURS (36), OBSERVATORY_FRESHNESS_EVENT_HOURS (72): the freshness checks warn
-  when an entity's newest current delivery file, or its newest event, is older (orchestration/operations.py)
+  when an entity's newest current delivery file, or its newest event, is older at the build's start; passed to dbt,
+  which judges in marts.entity_freshness (orchestration/transform.py, orchestration/operations.py)
 - OBSERVATORY_SCHEDULE_CRON (0 6 * * *): the daily rebuild's schedule, in UTC
 - OBSERVATORY_POSTGRES_HOST (127.0.0.1), OBSERVATORY_POSTGRES_PORT (5432), OBSERVATORY_POSTGRES_USER (observatory),
   OBSERVATORY_POSTGRES_PASSWORD (empty), OBSERVATORY_POSTGRES_DBNAME (observatory), OBSERVATORY_POSTGRES_SCHEMA
