@@ -1,6 +1,7 @@
 """Adoption Observatory scorecards: navigation and global filters; each page lives in views/.
 
-Run with ``observatory dashboard`` (it sets OBSERVATORY_WAREHOUSE to the published file; dashboards/settings.py reads it).
+Run with ``observatory dashboard`` (it sets OBSERVATORY_WAREHOUSE to the published file, which
+dashboards/settings.py reads).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import streamlit as st
 from dashboards import data, filters
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
+# Bundled: a Material icon as page_icon makes the browser fetch the favicon from fonts.gstatic.com.
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 # (file, title, icon): the order of the navigation menu.
 PAGES = (
@@ -26,7 +29,7 @@ PAGES = (
 
 
 def main() -> None:
-    st.set_page_config(page_title="Adoption Observatory", page_icon=":material/insights:", layout="wide")
+    st.set_page_config(page_title="Adoption Observatory", page_icon=str(ICON), layout="wide")
     try:
         data.check_warehouse()
     except data.WarehouseUnavailable as problem:
