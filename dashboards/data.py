@@ -25,10 +25,27 @@ from dashboards.settings import DBT_PROJECT_DIR
 
 # A group of fewer users than this is never shown (site x role, or a site's user-based KPI).
 MIN_GROUP_USERS = 5
-SUPPRESSED_LABEL = "< 5 users"
+SUPPRESSED_LABEL = f"< {MIN_GROUP_USERS} users"
 
 # KPIs whose denominator counts users of a site: suppressed when fewer than MIN_GROUP_USERS are provisioned.
 USER_KPIS = ("active_user_rate", "spreadsheet_event_rate", "training_completion_rate", "tickets_per_100_users")
+
+# The privacy predicate's bound parameters: a query that suppresses user KPIs passes both (DuckDB refuses an unused
+# parameter, so a query of groups only passes GROUP_PARAMETERS).
+GROUP_PARAMETERS = {"min_group_users": MIN_GROUP_USERS}
+PRIVACY_PARAMETERS = {"user_kpis": list(USER_KPIS), **GROUP_PARAMETERS}
+
+
+def is_small_group(users: str) -> str:
+    """The privacy predicate, its one definition: a group of fewer than MIN_GROUP_USERS users (an unknown count
+    is none) is never shown. ``users`` is a column expression written in this module, never a user's value."""
+    return f"(coalesce({users}, 0) < $min_group_users)"
+
+
+def is_suppressed_kpi(kpi: str, provisioned_users: str) -> str:
+    """A user KPI (USER_KPIS) of a site with a small group of provisioned users: never shown."""
+    return f"(list_contains(cast($user_kpis as varchar[]), {kpi}) and {is_small_group(provisioned_users)})"
+
 
 # Marts each page reads; a page names what is missing instead of failing.
 REQUIRED_FOR_ANY_PAGE = ("marts.kpi_daily",)
@@ -324,8 +341,7 @@ graded as (
     select
         graded_input.*,
         graded_input.numerator / graded_input.denominator as value,
-        list_contains(cast($user_kpis as varchar[]), graded_input.kpi)
-        and coalesce(graded_input.provisioned_users, 0) < $min_group_users as is_suppressed,
+        {is_suppressed_kpi("graded_input.kpi", "graded_input.provisioned_users")} as is_suppressed,
         targets.direction,
         targets.target,
         targets.red_threshold,
@@ -350,8 +366,7 @@ def _rollup_parameters(site_ids: list[str], start_date: dt.date, end_date: dt.da
         "site_ids": list(site_ids),
         "start_date": start_date,
         "end_date": end_date,
-        "user_kpis": list(USER_KPIS),
-        "min_group_users": MIN_GROUP_USERS,
+        **PRIVACY_PARAMETERS,
     }
 
 
@@ -403,7 +418,7 @@ def scorecard_week(site_ids: list[str], end_date: dt.date) -> dt.date | None:
 def worst_movers(site_ids: list[str], week_start_date: dt.date, limit: int = 3) -> pd.DataFrame:
     """The site x KPI pairs that worsened most against the previous week, relative to their previous value."""
     return query(
-        """
+        f"""
         with
 
         scorecard as (
@@ -434,9 +449,7 @@ def worst_movers(site_ids: list[str], week_start_date: dt.date, limit: int = 3) 
                     as relative_worsening
             from scorecard
             left join users on scorecard.site_id = users.site_id
-            where
-                not (list_contains(cast($user_kpis as varchar[]), scorecard.kpi)
-                    and coalesce(users.provisioned_users, 0) < $min_group_users)
+            where not {is_suppressed_kpi("scorecard.kpi", "users.provisioned_users")}
         )
 
         select * from moves
@@ -448,8 +461,7 @@ def worst_movers(site_ids: list[str], week_start_date: dt.date, limit: int = 3) 
             "site_ids": list(site_ids),
             "week_start_date": week_start_date,
             "limit": limit,
-            "user_kpis": list(USER_KPIS),
-            "min_group_users": MIN_GROUP_USERS,
+            **PRIVACY_PARAMETERS,
         },
     )
 
@@ -482,7 +494,7 @@ def wave_gates(waves: list[str], week_start_date: dt.date) -> pd.DataFrame:
 def site_weekly(site_ids: list[str], kpis: list[str], start_date: dt.date, end_date: dt.date) -> pd.DataFrame:
     """Weekly KPI values (marts.site_scorecard) of ISO weeks overlapping the period; user KPIs suppressed."""
     return query(
-        """
+        f"""
         with
 
         scorecard as (
@@ -517,9 +529,7 @@ def site_weekly(site_ids: list[str], kpis: list[str], start_date: dt.date, end_d
         left join users
             on scorecard.site_id = users.site_id and scorecard.week_start_date = users.week_start_date,
         lateral (
-            select
-                list_contains(cast($user_kpis as varchar[]), scorecard.kpi)
-                and coalesce(users.provisioned_users, 0) < $min_group_users as is_suppressed
+            select {is_suppressed_kpi("scorecard.kpi", "users.provisioned_users")} as is_suppressed
         )
         where list_contains(cast($kpis as varchar[]), scorecard.kpi)
         order by scorecard.site_id, scorecard.kpi, scorecard.week_start_date
@@ -529,8 +539,7 @@ def site_weekly(site_ids: list[str], kpis: list[str], start_date: dt.date, end_d
             "kpis": list(kpis),
             "start_date": start_date,
             "end_date": end_date,
-            "user_kpis": list(USER_KPIS),
-            "min_group_users": MIN_GROUP_USERS,
+            **PRIVACY_PARAMETERS,
         },
     )
 
@@ -802,7 +811,7 @@ ADOPTION_KPIS = ("active_user_rate", "spreadsheet_event_rate", "training_complet
 def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
     """Provisioned users per site and role on a day; a group under MIN_GROUP_USERS has no count (suppressed)."""
     return query(
-        """
+        f"""
         with
 
         provisioned as (
@@ -825,13 +834,13 @@ def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
             groups.site_id,
             sites.site_name,
             groups.role,
-            case when groups.user_count >= $min_group_users then groups.user_count end as users,
-            groups.user_count < $min_group_users as is_suppressed
+            case when not {is_small_group("groups.user_count")} then groups.user_count end as users,
+            {is_small_group("groups.user_count")} as is_suppressed
         from groups
         inner join staging.stg_erp__sites as sites on groups.site_id = sites.site_id
         order by groups.site_id, groups.role
         """,
-        {"site_ids": list(site_ids), "as_of": as_of, "min_group_users": MIN_GROUP_USERS},
+        {"site_ids": list(site_ids), "as_of": as_of, **GROUP_PARAMETERS},
     )
 
 
@@ -860,7 +869,7 @@ def ticket_themes(site_ids: list[str], start_date: dt.date, end_date: dt.date) -
 def readiness(site_ids: list[str]) -> pd.DataFrame:
     """Sites not yet live (marts.site_readiness); user counts under MIN_GROUP_USERS suppressed."""
     return query(
-        """
+        f"""
         select
             site_id,
             site_name,
@@ -869,11 +878,11 @@ def readiness(site_ids: list[str]) -> pd.DataFrame:
             as_of_date,
             planned_go_live_date,
             days_to_go_live,
-            case when provisioned_users >= $min_group_users then provisioned_users end as provisioned_users,
-            case when users_requiring_training >= $min_group_users then training_completion_rate end
+            case when not {is_small_group("provisioned_users")} then provisioned_users end as provisioned_users,
+            case when not {is_small_group("users_requiring_training")} then training_completion_rate end
                 as training_completion_rate,
-            users_requiring_training < $min_group_users as is_training_suppressed,
-            provisioned_users < $min_group_users as is_users_suppressed,
+            {is_small_group("users_requiring_training")} as is_training_suppressed,
+            {is_small_group("provisioned_users")} as is_users_suppressed,
             missing_role_count,
             missing_roles,
             role_mix_distance,
@@ -883,7 +892,7 @@ def readiness(site_ids: list[str]) -> pd.DataFrame:
         where list_contains(cast($site_ids as varchar[]), site_id)
         order by planned_go_live_date nulls last, site_id
         """,
-        {"site_ids": list(site_ids), "min_group_users": MIN_GROUP_USERS},
+        {"site_ids": list(site_ids), **GROUP_PARAMETERS},
     )
 
 

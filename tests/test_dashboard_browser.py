@@ -114,16 +114,15 @@ def test_a_heat_map_cell_drills_down_to_the_rows_behind_the_number(page: Page, d
     assert browser.error_texts(page) == []
 
 
-def test_the_served_dashboard_fetches_nothing_from_the_internet(dashboard_url: str) -> None:
+def test_the_served_dashboard_fetches_nothing_from_the_internet(page: Page, dashboard_url: str) -> None:
     """Every request the browser makes (favicon and icons included) goes to the dashboard's own server."""
     from urllib.parse import urlparse
 
-    with browser.chromium_page() as chromium:
-        requested: list[str] = []
-        chromium.on("request", lambda request: requested.append(request.url))
-        for path, _, key_text in (browser.PAGES[0], browser.PAGES[-2]):  # Network review, Data quality
-            chromium.goto(f"{dashboard_url}/{path}")
-            browser.wait_until_rendered(chromium, key_text)
+    requested: list[str] = []
+    page.context.on("request", lambda request: requested.append(request.url))
+    for path, _, key_text in (browser.PAGES[0], browser.PAGES[-2]):  # Network review, Data quality
+        page.goto(f"{dashboard_url}/{path}")
+        browser.wait_until_rendered(page, key_text)
     own = urlparse(dashboard_url).netloc
     elsewhere = [url for url in requested if urlparse(url).scheme in ("http", "https") and urlparse(url).netloc != own]
     assert requested and elsewhere == []
