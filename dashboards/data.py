@@ -242,11 +242,24 @@ def kpi_catalogue() -> pd.DataFrame:
 
 # --- KPI roll-ups over a period ----------------------------------------------------------------------------
 
+
+def _dbt_macro(file: str, name: str, *arguments: str) -> str:
+    """A macro of the marts (dbt_project/macros/kpi/), rendered with Jinja: the dashboard applies the marts' own
+    rule rather than a copy of it."""
+    template = jinja2.Environment().from_string((DBT_PROJECT_DIR / "macros" / "kpi" / file).read_text())
+    return str(getattr(template.module, name)(*arguments))
+
+
+def _period_total(column: str) -> str:
+    """The roll-up rule of a period (dbt_project/macros/kpi/period_total.sql), as the weekly scorecard applies it."""
+    return _dbt_macro("period_total.sql", "period_total", column)
+
+
 # Per site and KPI over [$start_date, $end_date]: sum(numerator) / sum(denominator); level KPIs take the
 # site's last day with a row in the period (as marts.site_scorecard does for a week). provisioned_users is the
 # site's active_user_rate denominator that day, used to suppress user KPIs of groups under 5 users. is_live:
 # the site went live by the period's end (the network: any selected site did).
-_SITE_VALUES_SQL = """
+_SITE_VALUES_SQL = f"""
 with
 
 definitions as (
@@ -288,8 +301,8 @@ site_values as (
     select
         period_days.site_id,
         period_days.kpi,
-        sum(case when not is_level or day_rank_from_end = 1 then numerator end) as numerator,
-        sum(case when not is_level or day_rank_from_end = 1 then denominator end) as denominator,
+        {_period_total("numerator")} as numerator,
+        {_period_total("denominator")} as denominator,
         max(period_days.kpi_date) as last_kpi_date,
         any_value(user_counts.provisioned_users) as provisioned_users,
         coalesce(any_value(live_sites.is_live), false) as is_live
@@ -323,16 +336,14 @@ graded_input as (
 """
 
 # Status: the rule of the scorecard marts, from the same dbt macro (dbt_project/macros/kpi/rag_status.sql).
-_RAG_STATUS_SQL = str(
-    jinja2.Environment()
-    .from_string((DBT_PROJECT_DIR / "macros" / "kpi" / "rag_status.sql").read_text())
-    .module.rag_status(
-        "graded_input.numerator / graded_input.denominator",
-        "targets.direction",
-        "targets.target",
-        "targets.red_threshold",
-        "coalesce(definitions.needs_go_live, false) and not graded_input.is_live",
-    )
+_RAG_STATUS_SQL = _dbt_macro(
+    "rag_status.sql",
+    "rag_status",
+    "graded_input.numerator / graded_input.denominator",
+    "targets.direction",
+    "targets.target",
+    "targets.red_threshold",
+    "coalesce(definitions.needs_go_live, false) and not graded_input.is_live",
 )
 
 _GRADED_SQL = f""",

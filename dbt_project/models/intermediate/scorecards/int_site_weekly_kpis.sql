@@ -69,8 +69,8 @@ weekly_sums as (
         max(kpi_date) as last_kpi_date,
         count(*) as days_with_value,
         bool_or(needs_go_live) as needs_go_live,
-        sum(case when not is_level or day_rank_from_week_end = 1 then numerator end) as numerator,
-        sum(case when not is_level or day_rank_from_week_end = 1 then denominator end) as denominator
+        {{ period_total('numerator', day_rank_from_end='day_rank_from_week_end') }} as numerator,
+        {{ period_total('denominator', day_rank_from_end='day_rank_from_week_end') }} as denominator
     from ranked_days
     group by site_id, kpi, week_start_date
 ),
