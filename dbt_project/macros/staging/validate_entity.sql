@@ -81,7 +81,8 @@ checked as (
         *,
         {#- Text even where no check applies (always null): Spark cannot store a column of type null. #}
         {%- for column in columns %}
-        cast({{ column_fault(column) }} as {{ dbt.type_string() }}) as _fault_{{ column.name }}{{ ',' if not loop.last }}
+        {{ fault_reason('_raw_' ~ column.name, '_parsed_' ~ column.name, column.type, column.required, column.constraint) }}
+            as _fault_{{ column.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from versioned
 )
@@ -111,35 +112,3 @@ select
 from checked
 {%- endmacro %}
 
-
-{#- Why one value breaks the contract, as '<reason>: <detail>', or null. -#}
-{% macro column_fault(column) -%}
-    {%- set raw = '_raw_' ~ column.name -%}
-    {%- set value = '_parsed_' ~ column.name -%}
-    case
-        when nullif(trim({{ raw }}), '') is null
-            then {{ "'missing_value: required value is empty'" if column.required else 'null' }}
-        {%- if column.type != 'text' %}
-        when {{ value }} is null and {{ has_shape(raw, column.type) }}
-            then '{{ "impossible_date" if column.type in ("date", "timestamp") else "invalid_" ~ column.type }}: ' || {{ raw }}
-        when {{ value }} is null
-            then 'invalid_{{ column.type }}: ' || {{ raw }}
-        {%- endif %}
-        {%- if column.type == 'date' %}
-        when {{ value }} < cast('1970-01-01' as date) or {{ value }} > cast('2099-12-31' as date)
-            then 'implausible_date: ' || {{ raw }}
-        {%- elif column.type == 'timestamp' %}
-        when {{ value }} < cast('1970-01-01' as timestamp) or {{ value }} >= cast('2100-01-01' as timestamp)
-            then 'implausible_date: ' || {{ raw }}
-        {%- endif %}
-        {%- if column.constraint == 'positive' %}
-        when {{ value }} <= 0 then 'not_positive: must be > 0, is ' || {{ raw }}
-        {%- elif column.constraint == 'non_negative' %}
-        when {{ value }} < 0 then 'negative: must be >= 0, is ' || {{ raw }}
-        {%- elif column.constraint == 'iana_timezone' %}
-        when not ({{ is_known_timezone(value) }}) then 'unknown_timezone: ' || {{ raw }}
-        {%- elif column.constraint == 'year_month' %}
-        when not {{ full_match(value, '[0-9]{4}-(0[1-9]|1[0-2])') }} then 'invalid_period: ' || {{ raw }}
-        {%- endif %}
-    end
-{%- endmacro %}
