@@ -6,17 +6,6 @@
     form (parse_canonical: DuckDB's glob). Only other text goes through the shape's regular expression, which
     decides exactly as before; a fault's reason is worked out only for values that did not parse. -#}
 
-{% macro parse_value(expression, type) -%}
-    {%- if type == 'text' -%} {{ parse_text(expression) }}
-    {%- elif type == 'int' -%} {{ parse_int(expression) }}
-    {%- elif type == 'decimal' -%} {{ parse_decimal(expression) }}
-    {%- elif type == 'bool' -%} {{ parse_bool(expression) }}
-    {%- elif type == 'date' -%} {{ parse_date(expression) }}
-    {%- elif type == 'timestamp' -%} {{ parse_timestamp(expression) }}
-    {%- else -%} {{ exceptions.raise_compiler_error("unknown contract type " ~ type) }}
-    {%- endif -%}
-{%- endmacro %}
-
 {% macro parse_text(expression) -%}
     nullif(trim({{ expression }}), '')
 {%- endmacro %}
@@ -152,7 +141,7 @@
 
 
 {#- Why one value breaks the contract, as '<reason>: <detail>', or null (text). `raw` is the delivered text,
-    `value` its parse_value. A value that parsed can break only its range or constraint; only one that did not
+    `value` its parse_<type>. A value that parsed can break only its range or constraint; only one that did not
     (or was empty) is examined further, to tell missing, unreadable and impossible apart. -#}
 {% macro fault_reason(raw, value, type, required=false, constraint=none) -%}
     {%- set missing = "'missing_value: required value is empty'" if required else 'null' -%}
