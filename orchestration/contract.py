@@ -25,11 +25,11 @@ import yaml
 
 from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.staging_models import (
+    base_model,
+    render_base_model,
     render_reference_model,
     render_staging_model,
-    render_validation_model,
     staging_model,
-    validation_model,
 )
 
 TYPES = ("text", "int", "decimal", "bool", "date", "timestamp")
@@ -264,7 +264,7 @@ def render_reference_models(contract: Contract) -> str:
     return _dump({"version": 2, "models": [_staging_model(entity) for entity in contract.reference_tables]})
 
 
-def render_validation_models(contract: Contract) -> str:
+def render_base_models(contract: Contract) -> str:
     """The typed, validated layer: every delivered row with its faults (base_erp__<entity>)."""
     models = []
     for entity in contract.entities:
@@ -300,7 +300,7 @@ def render_validation_models(contract: Contract) -> str:
         kind = "reference table" if entity.is_reference else "extract"
         models.append(
             {
-                "name": validation_model(entity),
+                "name": base_model(entity),
                 "description": (
                     f"The {kind} `{entity.name}` typed and validated: every row of the current deliveries, each "
                     "value with the reason it breaks the contract, the latest version of each key marked."
@@ -389,11 +389,11 @@ def render_docs(contract: Contract) -> str:
 
 
 def render_model_files(contract: Contract) -> dict[Path, str]:
-    """The validation and staging model of every entity, as plain SQL (orchestration/staging_models.py)."""
+    """The base and staging model of every entity, as plain SQL (orchestration/staging_models.py)."""
     staging = DBT_PROJECT_DIR / "models" / "staging"
     files = {}
     for entity in contract.entities:
-        files[staging / "erp" / "base" / f"{validation_model(entity)}.sql"] = render_validation_model(entity)
+        files[staging / "erp" / "base" / f"{base_model(entity)}.sql"] = render_base_model(entity)
         if entity.is_reference:
             files[staging / "reference" / f"{staging_model(entity)}.sql"] = render_reference_model(entity)
         else:
@@ -406,7 +406,7 @@ def derived_files(contract: Contract) -> dict[Path, str]:
     return render_model_files(contract) | {
         staging / "erp" / "_erp__sources.yml": render_sources(contract),
         staging / "erp" / "_erp__models.yml": render_models(contract),
-        staging / "erp" / "base" / "_base__models.yml": render_validation_models(contract),
+        staging / "erp" / "base" / "_base__models.yml": render_base_models(contract),
         staging / "reference" / "_reference__models.yml": render_reference_models(contract),
         DBT_PROJECT_DIR / "macros" / "contract" / "contract_entities.sql": render_macro(contract),
         PROJECT_ROOT / "docs" / "extracts.md": render_docs(contract),

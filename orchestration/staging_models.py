@@ -30,7 +30,7 @@ SEED_TYPES = {
 }
 
 
-def validation_model(entity: Entity) -> str:
+def base_model(entity: Entity) -> str:
     return f"base_erp__{entity.name}"
 
 
@@ -66,7 +66,7 @@ def _fault_call(column: Column) -> str:
     return f"{{{{ fault_reason({', '.join(arguments)}) }}}}"
 
 
-def render_validation_model(entity: Entity) -> str:
+def render_base_model(entity: Entity) -> str:
     name = entity.name
     keys = entity.key
     parsed = ["_file_name", "_file_hash", "_row_number", "_load_id"]
@@ -233,21 +233,21 @@ def _harmonised_code(entity: Entity, column: Column) -> str:
 
 def render_staging_model(entity: Entity) -> str:
     name = entity.name
-    validation = validation_model(entity)
+    base = base_model(entity)
     coded = _coded_columns(entity)
-    hook_arguments = f"'{name}', ref('{validation}'), {_keys_list(entity)}"
+    hook_arguments = f"'{name}', ref('{base}'), {_keys_list(entity)}"
     changed_match = "\n                and ".join(
         f"changed_keys._key_{key} = validated._key_{key}" for key in entity.key
     )
     ctes = [
-        f"validated as (\n    select * from {{{{ ref('{validation}') }}}}\n)",
+        f"validated as (\n    select * from {{{{ ref('{base}') }}}}\n)",
         f"""latest as (
     select * from validated
     where
         _is_latest and not _is_rejected
     {{% if is_incremental() %}}
         and exists (
-            select 1 from {{{{ changed_keys_relation(ref('{validation}')) }}}} as changed_keys
+            select 1 from {{{{ changed_keys_relation(ref('{base}')) }}}} as changed_keys
             where
                 {changed_match}
         )
@@ -297,7 +297,7 @@ def render_staging_model(entity: Entity) -> str:
 -- harmonised to the canonical codes (the exact code, else code_map, else the canonical code in another
 -- case). A code that stays unknown keeps its delivered value and sets has_unknown_<column>: the row is
 -- flagged, never dropped.
--- Incremental on DuckDB: a run restages only the keys {validation} recorded as changed, after taking
+-- Incremental on DuckDB: a run restages only the keys {base} recorded as changed, after taking
 -- their staged rows out, and records the site-days the rows whose content changed touch
 -- (macros/staging/incremental.sql, touched_site_days.sql).
 {{{{
@@ -307,11 +307,11 @@ def render_staging_model(entity: Entity) -> str:
         on_schema_change='fail',
         pre_hook=[
             "{{{{ keep_replaced_rows({hook_arguments}) }}}}",
-            "{{{{ unstage_changed_keys(ref('{validation}'), {_keys_list(entity)}) }}}}",
+            "{{{{ unstage_changed_keys(ref('{base}'), {_keys_list(entity)}) }}}}",
         ] if incremental_models() else [],
         post_hook=[
             "{{{{ record_touched_site_days({hook_arguments}) }}}}",
-            "{{{{ clear_changed_keys(ref('{validation}')) }}}}",
+            "{{{{ clear_changed_keys(ref('{base}')) }}}}",
         ] if incremental_models() else [],
     )
 }}}}
@@ -334,7 +334,7 @@ def render_reference_model(entity: Entity) -> str:
 with
 
 validated as (
-    select * from {{{{ ref('{validation_model(entity)}') }}}}
+    select * from {{{{ ref('{base_model(entity)}') }}}}
 ),
 
 deliveries as (
