@@ -3,13 +3,13 @@
 contract.yml is the one source of truth. From it this module renders, and `python -m orchestration.contract`
 writes (``--check`` only compares):
 
-- dbt_project/models/staging/erp/_erp__sources.yml         the raw tables as dbt sources
-- dbt_project/models/staging/erp/base/base_erp__<entity>.sql  the typed, validated rows (plain SQL, see
+- dbt_project/models/staging/erp/_erp__sources.yml            the raw tables as dbt sources
+- dbt_project/models/staging/erp/base/base_erp__<entity>.sql   the typed, validated rows (plain SQL written by
   orchestration/staging_models.py), described in base/_base__models.yml
-- dbt_project/models/staging/erp/stg_erp__<entity>.sql       the staging models, described with their tests in
+- dbt_project/models/staging/erp/stg_erp__<entity>.sql         the staging models, described with their tests in
   _erp__models.yml (reference tables: staging/reference/stg_reference__<table>.sql, _reference__models.yml)
-- dbt_project/macros/contract/contract_entities.sql        the contract as a dbt macro (types, codes, constraints)
-- docs/extracts.md                                         what a user reads
+- dbt_project/macros/contract/contract_entities.sql           the contract as a dbt macro (types, codes, constraints)
+- docs/extracts.md                                            what a user reads
 """
 
 from __future__ import annotations
