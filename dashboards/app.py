@@ -1,4 +1,4 @@
-"""Adoption Observatory scorecards: navigation and global filters; each page lives in pages/.
+"""Adoption Observatory scorecards: navigation and global filters; each page lives in views/.
 
 Run with ``observatory dashboard`` (it sets OBSERVATORY_WAREHOUSE to the published file).
 """

@@ -14,9 +14,20 @@ import pandas as pd
 
 MAX_CHART_ROWS = 5_000
 
-RAG_ORDER = ["green", "amber", "red", "no target"]
-RAG_COLOURS = {"green": "#2e7d32", "amber": "#f0a202", "red": "#c62828", "no target": "#b0b0b0"}
-GATE_COLOURS = {"proceed": RAG_COLOURS["green"], "hold": RAG_COLOURS["amber"], "pause": RAG_COLOURS["red"]}
+RAG_ORDER = ["green", "amber", "red", "not live", "no target"]
+RAG_COLOURS = {
+    "green": "#2e7d32",
+    "amber": "#f0a202",
+    "red": "#c62828",
+    "not live": "#dfe6ee",
+    "no target": "#b0b0b0",
+}
+GATE_COLOURS = {
+    "proceed": RAG_COLOURS["green"],
+    "hold": RAG_COLOURS["amber"],
+    "pause": RAG_COLOURS["red"],
+    "live": "#1f77b4",
+}
 RECOVERY_COLOURS = {"recovered": RAG_COLOURS["green"], "not recovered": RAG_COLOURS["red"]}
 SUPPRESSED_COLOUR = "#d9d9d9"
 # Sites, legal entities and other series: no pure red, green or amber, which mean RAG here.
@@ -93,7 +104,7 @@ def rag_heatmap(
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text(f"{label}:N"),
         color=alt.condition(
-            alt.FieldOneOfPredicate(field=status, oneOf=["amber", "no target", "suppressed"]),
+            alt.FieldOneOfPredicate(field=status, oneOf=["amber", "not live", "no target", "suppressed"]),
             alt.value("black"),
             alt.value("white"),
         ),

@@ -15,6 +15,10 @@ from dashboards.filters import Filters
 
 RAG_BADGE_COLOURS = {"green": "green", "amber": "orange", "red": "red"}
 RAG_WORDS = {"green": "On track", "amber": "At risk", "red": "Off track"}
+# A KPI that needs the new system (adoption) at a site not live yet has no status (marts' rag_status 'not_live').
+NOT_LIVE = "not_live"
+NOT_LIVE_WORDS = "Not live"
+NO_TARGET_WORDS = "No target"
 # Words shown in status columns and their colours (RAG, wave gates, readiness, recovery).
 STATUS_COLOURS = {
     **{RAG_WORDS[status]: charts.RAG_COLOURS[status] for status in RAG_WORDS},
@@ -26,6 +30,22 @@ STATUS_COLOURS = {
     "fresh": charts.RAG_COLOURS["green"],
     "stale": charts.RAG_COLOURS["amber"],
     "not published": charts.RAG_COLOURS["red"],
+    NOT_LIVE_WORDS: charts.RAG_COLOURS["not live"],
+}
+# Readers see what a table holds, not the warehouse's relation names.
+RELATION_WORDS = {
+    "marts.kpi_daily": "the daily KPIs",
+    "marts.kpi_definitions": "the KPI dictionary",
+    "marts.site_scorecard": "the weekly site scorecard",
+    "marts.wave_gates": "the wave gates",
+    "marts.wave_gate_sites": "the wave gates by site",
+    "marts.hypercare_daily": "the hypercare days",
+    "marts.wave_summary": "the wave summary",
+    "marts.site_readiness": "site readiness",
+    "marts.close_period": "the close periods",
+    "marts.close_late_tasks": "the late close tasks",
+    "marts.data_quality": "the data-quality report",
+    "staging.stg_reference__kpi_targets": "the KPI targets",
 }
 
 
@@ -42,10 +62,15 @@ def require(relations: Iterable[str], what: str) -> bool:
     absent = data.missing(relations)
     if absent:
         st.info(
-            f"{what} needs {', '.join(f'`{relation}`' for relation in absent)}, which this warehouse does not "
-            "have yet. Re-publish it with `observatory run` once the model exists."
+            f"{what} needs {', '.join(relation_words(relation) for relation in absent)}, which this warehouse does "
+            "not have yet. Re-publish it with `observatory run` once the model exists."
         )
     return not absent
+
+
+def relation_words(relation: str) -> str:
+    """What a warehouse relation holds, in words (never its schema.table name)."""
+    return RELATION_WORDS.get(relation, relation.rpartition(".")[2].removeprefix("stg_erp__").replace("_", " "))
 
 
 def no_sites(filters: Filters) -> bool:
@@ -67,6 +92,8 @@ def format_value(value: object, unit: str | None, suppressed: bool = False) -> s
         return f"{number:.2%}" if 0.995 <= number < 1 else f"{number:.1%}"
     if unit == "hours":
         return f"{number:,.1f} h"
+    if unit == "days":
+        return f"{number:,.0f} days"
     if number == int(number):
         return f"{int(number):,}"
     return f"{number:,.1f}"
@@ -98,11 +125,42 @@ def csv_download(frame: pd.DataFrame, name: str, label: str = "Download CSV", ke
     )
 
 
+def status_words(status: object) -> str:
+    """The words a page shows for a status of the marts' rule (macros/kpi/rag_status.sql)."""
+    if status == NOT_LIVE:
+        return NOT_LIVE_WORDS
+    return RAG_WORDS.get(status, NO_TARGET_WORDS) if isinstance(status, str) else NO_TARGET_WORDS
+
+
 def rag_badge(status: object) -> None:
     if isinstance(status, str) and status in RAG_BADGE_COLOURS:
         st.badge(RAG_WORDS[status], color=RAG_BADGE_COLOURS[status])  # type: ignore[arg-type]
     else:
-        st.badge("No target", color="gray")
+        st.badge(status_words(status), color="gray")
+
+
+def band_text(direction: object, target: object, red_threshold: object, unit: str | None) -> str:
+    """The status bands of a KPI in words: 'target ≥ 85.0% · amber 80.0–85.0% · red < 80.0%' (the rule of
+    macros/kpi/rag_status.sql: on track at or better than target, at risk up to the red threshold)."""
+    if _missing(target) or _missing(red_threshold) or direction not in ("higher", "lower"):
+        return "no target"
+    goal, red = format_value(target, unit), format_value(red_threshold, unit)
+    if direction == "higher":
+        return f"target ≥ {goal} · amber {red}–{goal} · red < {red}"
+    return f"target ≤ {goal} · amber {goal}–{red} · red > {red}"
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def blanks_as_dashes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns with '–' where a value is missing (a table would print a literal 'None')."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(lambda value: "–" if _missing(value) else value)
+    return frame
 
 
 def axis_format(unit: str | None) -> str:
@@ -120,13 +178,13 @@ def hide_suppressed(frame: pd.DataFrame, value_columns: Iterable[str]) -> pd.Dat
 
 
 def style_status(frame: pd.DataFrame, column: str) -> Styler:
-    """Colour a column of RAG words (On track / At risk / Off track) or gate and readiness words."""
+    """Colour a column of status words (On track / At risk / Off track / Not live) or gate and readiness words."""
 
     def colour(word: object) -> str:
         background = STATUS_COLOURS.get(str(word))
         if background is None:
             return ""
-        text = "black" if background == charts.RAG_COLOURS["amber"] else "white"
+        text = "black" if background in (charts.RAG_COLOURS["amber"], charts.RAG_COLOURS["not live"]) else "white"
         return f"background-color: {background}; color: {text}"
 
     return frame.style.map(colour, subset=[column])

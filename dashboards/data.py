@@ -1,8 +1,9 @@
 """Read-only access to the published warehouse: one cached connection, parameterised queries, no KPI logic.
 
 Every figure the pages show comes from the marts: KPIs roll up as sum(numerator) / sum(denominator) from
-``marts.kpi_daily`` (level KPIs: the period's last day), targets and RAG thresholds from
-``staging.stg_reference__kpi_targets``, everything else from the mart that holds it. User-chosen values
+``marts.kpi_daily`` (level KPIs: the period's last day), targets and status thresholds from
+``staging.stg_reference__kpi_targets``, statuses by the marts' own rule (macros/kpi/rag_status.sql), everything
+else from the mart that holds it. User-chosen values
 (sites, dates, KPIs) only ever reach SQL as bound parameters.
 """
 
@@ -197,7 +198,8 @@ def kpi_date_range() -> tuple[dt.date, dt.date, dt.date]:
 
 
 def kpi_catalogue() -> pd.DataFrame:
-    """One row per KPI: name, unit, direction, whether it is a level KPI, target and RAG thresholds."""
+    """One row per KPI: name, unit, direction, whether it is a level KPI or needs the new system (go-live),
+    target, status thresholds and recovery tolerances."""
     return query(
         """
         select
@@ -207,6 +209,8 @@ def kpi_catalogue() -> pd.DataFrame:
             definitions.unit,
             coalesce(targets.direction, definitions.direction) as direction,
             definitions.is_level,
+            definitions.needs_go_live,
+            definitions.recovery_min_tolerance,
             targets.target,
             targets.amber_threshold,
             targets.red_threshold,
@@ -223,12 +227,17 @@ def kpi_catalogue() -> pd.DataFrame:
 
 # Per site and KPI over [$start_date, $end_date]: sum(numerator) / sum(denominator); level KPIs take the
 # site's last day with a row in the period (as marts.site_scorecard does for a week). provisioned_users is the
-# site's active_user_rate denominator that day, used to suppress user KPIs of groups under 5 users.
+# site's active_user_rate denominator that day, used to suppress user KPIs of groups under 5 users. is_live:
+# the site went live by the period's end (the network: any selected site did).
 _SITE_VALUES_SQL = """
 with
 
 definitions as (
-    select kpi, is_level from marts.kpi_definitions
+    select kpi, is_level, needs_go_live from marts.kpi_definitions
+),
+
+live_sites as (
+    select site_id, coalesce(go_live_date <= $end_date, false) as is_live from staging.stg_erp__sites
 ),
 
 targets as (
@@ -265,9 +274,11 @@ site_values as (
         sum(case when not is_level or day_rank_from_end = 1 then numerator end) as numerator,
         sum(case when not is_level or day_rank_from_end = 1 then denominator end) as denominator,
         max(period_days.kpi_date) as last_kpi_date,
-        any_value(user_counts.provisioned_users) as provisioned_users
+        any_value(user_counts.provisioned_users) as provisioned_users,
+        coalesce(any_value(live_sites.is_live), false) as is_live
     from period_days
     left join user_counts on period_days.site_id = user_counts.site_id
+    left join live_sites on period_days.site_id = live_sites.site_id
     group by period_days.site_id, period_days.kpi
 )
 """
@@ -287,21 +298,23 @@ graded_input as (
         sum(numerator) as numerator,
         sum(denominator) as denominator,
         max(last_kpi_date) as last_kpi_date,
-        (select sum(provisioned_users) from user_counts) as provisioned_users
+        (select sum(provisioned_users) from user_counts) as provisioned_users,
+        bool_or(is_live) as is_live
     from site_values
     group by kpi
 )
 """
 
-# RAG: the rule of the scorecard marts, from the same dbt macro (dbt_project/macros/kpi/rag_status.sql).
+# Status: the rule of the scorecard marts, from the same dbt macro (dbt_project/macros/kpi/rag_status.sql).
 _RAG_STATUS_SQL = str(
     jinja2.Environment()
     .from_string((DBT_PROJECT_DIR / "macros" / "kpi" / "rag_status.sql").read_text())
     .module.rag_status(
         "graded_input.numerator / graded_input.denominator",
         "targets.direction",
-        "targets.amber_threshold",
+        "targets.target",
         "targets.red_threshold",
+        "coalesce(definitions.needs_go_live, false) and not graded_input.is_live",
     )
 )
 
@@ -315,9 +328,12 @@ graded as (
         and coalesce(graded_input.provisioned_users, 0) < $min_group_users as is_suppressed,
         targets.direction,
         targets.target,
+        targets.red_threshold,
+        coalesce(definitions.needs_go_live, false) as needs_go_live,
         {_RAG_STATUS_SQL} as rag_status
     from graded_input
     left join targets on graded_input.kpi = targets.kpi
+    left join definitions on graded_input.kpi = definitions.kpi
 )
 """
 
@@ -410,6 +426,9 @@ def worst_movers(site_ids: list[str], week_start_date: dt.date, limit: int = 3) 
                 scorecard.change_vs_previous_week,
                 scorecard.rag_status,
                 scorecard.previous_week_rag_status,
+                scorecard.direction,
+                scorecard.target,
+                scorecard.red_threshold,
                 case when scorecard.direction = 'lower' then 1 else -1 end
                 * scorecard.change_vs_previous_week / nullif(abs(scorecard.previous_week_value), 0)
                     as relative_worsening
@@ -445,6 +464,8 @@ def wave_gates(waves: list[str], week_start_date: dt.date) -> pd.DataFrame:
             iso_week,
             gate_status,
             gate_reason,
+            exit_state,
+            blocking_sites,
             previous_wave_live_sites,
             previous_wave_red_kpis,
             previous_wave_unrecovered_kpis
@@ -543,7 +564,7 @@ def hypercare_curves(site_ids: list[str], kpi: str, end_date: dt.date) -> tuple[
         where
             list_contains(cast($site_ids as varchar[]), site_id)
             and kpi = $kpi
-            and baseline is not null
+            and is_recovery_tracked
             and kpi_date <= $end_date
         """,
         parameters,
@@ -568,7 +589,7 @@ def hypercare_curves(site_ids: list[str], kpi: str, end_date: dt.date) -> tuple[
         where
             list_contains(cast($site_ids as varchar[]), hypercare.site_id)
             and hypercare.kpi = $kpi
-            and hypercare.baseline is not null
+            and hypercare.is_recovery_tracked
             and hypercare.kpi_date <= $end_date
             and hypercare.day_offset % $step = 0
         order by hypercare.site_id, hypercare.day_offset
@@ -579,7 +600,7 @@ def hypercare_curves(site_ids: list[str], kpi: str, end_date: dt.date) -> tuple[
 
 
 def recoveries(site_ids: list[str]) -> pd.DataFrame:
-    """Per live site and KPI with a baseline: recovered on, days to recover, days since go-live."""
+    """Per live site and KPI tracked for recovery: recovered on, days to recover, days since go-live."""
     return query(
         """
         select
@@ -594,7 +615,7 @@ def recoveries(site_ids: list[str]) -> pd.DataFrame:
             max(hypercare.day_offset) as days_since_go_live
         from marts.hypercare_daily as hypercare
         inner join staging.stg_erp__sites as sites on hypercare.site_id = sites.site_id
-        where list_contains(cast($site_ids as varchar[]), hypercare.site_id) and hypercare.baseline is not null
+        where list_contains(cast($site_ids as varchar[]), hypercare.site_id) and hypercare.is_recovery_tracked
         group by hypercare.site_id, hypercare.kpi
         order by hypercare.site_id, hypercare.kpi
         """,
@@ -614,77 +635,34 @@ def wave_summary(waves: list[str]) -> pd.DataFrame:
 
 
 def sites_holding_waves_back(waves: list[str], week_start_date: dt.date) -> pd.DataFrame:
-    """For each wave whose gate is not 'proceed' that week: the live sites of the previous wave with red or
-    not yet (confirmed) recovered KPIs - the reasons marts.wave_gates counts."""
+    """For each wave held or paused that week: the previous wave's live sites behind it, each with its own
+    verdict (hold or pause), its red KPIs and its KPIs not recovered long after go-live (marts.wave_gate_sites)."""
     return query(
         """
-        with
-
-        gates as (
-            select rollout_wave, previous_rollout_wave, week_start_date, week_end_date, gate_status, gate_reason
-            from marts.wave_gates
-            where
-                week_start_date = $week_start_date
-                and gate_status <> 'proceed'
-                and (len(cast($waves as varchar[])) = 0 or list_contains(cast($waves as varchar[]), rollout_wave))
-        ),
-
-        recoveries as (
-            select site_id, kpi, any_value(recovered_on) as recovered_on
-            from marts.hypercare_daily
-            where baseline is not null
-            group by site_id, kpi
-        ),
-
-        red_kpis as (
-            select site_id, string_agg(kpi, ', ' order by kpi) as red_kpis, count(*) as red_kpi_count
-            from marts.site_scorecard
-            where week_start_date = $week_start_date and rag_status = 'red'
-            group by site_id
-        ),
-
-        previous_wave_sites as (
-            select gates.*, sites.site_id, sites.site_name
-            from gates
-            inner join staging.stg_erp__sites as sites
-                on gates.previous_rollout_wave = sites.rollout_wave and sites.go_live_date <= gates.week_end_date
-        ),
-
-        unrecovered as (
-            select
-                previous_wave_sites.rollout_wave,
-                previous_wave_sites.site_id,
-                string_agg(recoveries.kpi, ', ' order by recoveries.kpi) as unrecovered_kpis,
-                count(recoveries.kpi) as unrecovered_kpi_count
-            from previous_wave_sites
-            inner join recoveries
-                on
-                    previous_wave_sites.site_id = recoveries.site_id
-                    and (
-                        recoveries.recovered_on is null
-                        or recoveries.recovered_on + 6 > previous_wave_sites.week_end_date
-                    )
-            group by previous_wave_sites.rollout_wave, previous_wave_sites.site_id
-        )
-
         select
-            previous_wave_sites.rollout_wave as held_wave,
-            previous_wave_sites.gate_status,
-            previous_wave_sites.gate_reason,
-            previous_wave_sites.site_id,
-            previous_wave_sites.site_name,
-            coalesce(red_kpis.red_kpi_count, 0) as red_kpi_count,
-            red_kpis.red_kpis,
-            coalesce(unrecovered.unrecovered_kpi_count, 0) as unrecovered_kpi_count,
-            unrecovered.unrecovered_kpis
-        from previous_wave_sites
-        left join red_kpis on previous_wave_sites.site_id = red_kpis.site_id
-        left join unrecovered
+            gates.rollout_wave as held_wave,
+            gates.gate_status,
+            gate_sites.site_verdict,
+            gate_sites.site_reason,
+            gate_sites.site_id,
+            gate_sites.site_name,
+            gate_sites.red_kpi_count,
+            gate_sites.red_kpis,
+            gate_sites.unrecovered_kpi_count,
+            gate_sites.unrecovered_kpis,
+            gate_sites.longest_days_unrecovered
+        from marts.wave_gates as gates
+        inner join marts.wave_gate_sites as gate_sites
             on
-                previous_wave_sites.rollout_wave = unrecovered.rollout_wave
-                and previous_wave_sites.site_id = unrecovered.site_id
-        where red_kpis.site_id is not null or unrecovered.site_id is not null
-        order by held_wave, unrecovered_kpi_count desc, red_kpi_count desc, site_id
+                gates.previous_rollout_wave = gate_sites.rollout_wave
+                and gates.week_start_date = gate_sites.week_start_date
+        where
+            gates.week_start_date = $week_start_date
+            and gates.gate_status in ('hold', 'pause')
+            and gate_sites.site_verdict <> 'stable'
+            and (len(cast($waves as varchar[])) = 0 or list_contains(cast($waves as varchar[]), gates.rollout_wave))
+        order by gates.wave_number, gate_sites.site_verdict = 'pause' desc, gate_sites.red_kpi_count desc,
+            gate_sites.site_id
         """,
         {"waves": list(waves), "week_start_date": week_start_date},
     )
@@ -996,7 +974,6 @@ def close_periods(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
 
         select
             *,
-            round(on_time_task_rate * task_count) as on_time_tasks,
             case
                 when first_go_live_date is null or period_end_date < first_go_live_date then 'before go-live'
                 when sites_with_go_live = site_count and period_start_date >= last_go_live_date then 'after go-live'
@@ -1004,6 +981,26 @@ def close_periods(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
             end as phase
         from periods
         order by legal_entity, period
+        """,
+        {"site_ids": list(site_ids), "end_date": end_date},
+    )
+
+
+def close_late_tasks(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
+    """Late close tasks with their names (marts.close_late_tasks) of the selected sites' legal entities,
+    periods through end_date's month, latest first."""
+    return query(
+        """
+        select
+            legal_entity, region_names, period, task_name, due_at, completed_at, is_completed, days_late, hours_late
+        from marts.close_late_tasks
+        where
+            legal_entity in (
+                select legal_entity from staging.stg_erp__sites
+                where list_contains(cast($site_ids as varchar[]), site_id)
+            )
+            and period <= strftime($end_date, '%Y-%m')
+        order by period desc, legal_entity, hours_late desc, task_name
         """,
         {"site_ids": list(site_ids), "end_date": end_date},
     )

@@ -3,6 +3,13 @@
 Each filter widget is bound to a query parameter (``bind="query-params"``, the widget key is the parameter
 name), so the current view is a shareable link and the filters survive page switches. Values in a link that
 are not options (an unknown site, ``'; drop table x; --``) are dropped by Streamlit before the app sees them.
+
+Links written by hand may use these forms (they are rewritten to the widgets' own before the widgets read them):
+
+- ``site=NWK1`` (a site id; repeat for several) as well as the shown ``site=Newark DC (NWK1)``; the same for the
+  site scorecard's ``scorecard_site``;
+- ``from=2026-03-01&to=2026-03-31`` (ISO dates; either alone runs from the first day of the data / to the day
+  the data runs to) or ``from=2026-03&to=2026-04`` (whole months), as well as ``dates=2026-03-01&dates=2026-03-31``.
 """
 
 from __future__ import annotations
@@ -18,6 +25,10 @@ REGION = "region"
 WAVE = "wave"
 SITE = "site"
 DATES = "dates"
+LINK_FROM = "from"
+LINK_TO = "to"
+# Every site widget bound to the URL: the sidebar's and the site scorecard's (views/site_scorecard.py).
+SITE_LINK_KEYS = (SITE, "scorecard_site")
 
 DEFAULT_WINDOW_DAYS = 28
 _ACTIVE_KEY = "_active_filters"
@@ -62,8 +73,56 @@ def default_period(first_date: dt.date, data_through_date: dt.date) -> tuple[dt.
     return max(first_date, data_through_date - dt.timedelta(days=DEFAULT_WINDOW_DAYS - 1)), data_through_date
 
 
+def site_label(site_id: str, names: dict[str, str]) -> str:
+    """How a site option is shown, and kept in the URL by Streamlit: 'Newark DC (NWK1)'."""
+    return f"{names.get(site_id, site_id)} ({site_id})"
+
+
+def link_date(text: str, end: bool) -> dt.date | None:
+    """A documented link date: YYYY-MM-DD, or YYYY-MM (its first day for ``from``, its last for ``to``)."""
+    text = text.strip()
+    try:
+        if len(text) == 7:
+            first = dt.date.fromisoformat(f"{text}-01")
+            if not end:
+                return first
+            following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            return following - dt.timedelta(days=1)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def normalise_link(names: dict[str, str], first_date: dt.date, last_date: dt.date, data_through_date: dt.date) -> None:
+    """Rewrite hand-written link forms (site ids, from/to) into the widgets' own before the widgets read them;
+    dates are clamped to the data's days. Reruns once when it rewrote something: a widget reads its
+    parameter when it is first drawn, so the rewritten link must be in place before that run."""
+    params = st.query_params
+    rewritten = False
+    for key in SITE_LINK_KEYS:
+        given = params.get_all(key)
+        shown = [site_label(value, names) if value in names else value for value in given]
+        if shown != given:
+            params[key] = shown
+            rewritten = True
+    if LINK_FROM in params or LINK_TO in params:
+        rewritten = True
+        start = link_date(params.get(LINK_FROM, ""), end=False) if params.get(LINK_FROM) else first_date
+        end = link_date(params.get(LINK_TO, ""), end=True) if params.get(LINK_TO) else data_through_date
+        for key in (LINK_FROM, LINK_TO):
+            if key in params:
+                del params[key]
+        if start is not None and end is not None:
+            start, end = (min(max(day, first_date), last_date) for day in sorted((start, end)))
+            params[DATES] = [start.isoformat(), end.isoformat()]
+    if rewritten:
+        st.rerun()
+
+
 def render_sidebar(sites: pd.DataFrame, first_date: dt.date, last_date: dt.date, data_through_date: dt.date) -> Filters:
     """Draw the filters and return (and remember for the page) the active selection."""
+    names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
+    normalise_link(names, first_date, last_date, data_through_date)
     sidebar = st.sidebar
     sidebar.header("Filters")
     regions = sidebar.multiselect(
@@ -77,13 +136,12 @@ def render_sidebar(sites: pd.DataFrame, first_date: dt.date, last_date: dt.date,
         placeholder="All waves",
     )
     in_scope = sites[sites["site_id"].isin(matching_sites(sites, regions, waves, []))]
-    names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
     chosen = sidebar.multiselect(
         "Site",
         in_scope["site_id"].tolist(),
         key=SITE,
         bind="query-params",
-        format_func=lambda site_id: f"{names.get(site_id, site_id)} ({site_id})",
+        format_func=lambda site_id: site_label(site_id, names),
         placeholder="All sites",
     )
     picked = sidebar.date_input(

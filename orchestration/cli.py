@@ -1,14 +1,22 @@
-"""The `observatory` command: run, dashboard, generate (see ../shared/contract/README.md)."""
+"""The `observatory` command: run, dashboard, report, generate (see docs/contract/README.md)."""
 
 from __future__ import annotations
 
 import argparse
+import functools
+import logging
 import os
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
+from orchestration.preflight import PreflightError, check_warehouse_folder
 from orchestration.settings import PROJECT_ROOT, Settings
 
 
@@ -16,10 +24,30 @@ class CommandError(Exception):
     """A failure the user can act on: printed as one line plus where to look, never as a traceback."""
 
 
-def run_pipeline(settings: Settings, log_level: str = "INFO", full_refresh: bool = False) -> dict[str, object]:
+def early_refusal(settings: Settings) -> str | None:
+    """The publish guard's verdict on the deliveries alone, before anything is loaded (cheap, and the same rule
+    the publish step applies with row counts)."""
+    from orchestration.contract import load_contract
+    from orchestration.guard import read_published_state, refusal, survey_extracts
+
+    published = read_published_state(settings.warehouse_path)
+    if published is None:
+        return None
+    return refusal(published, survey_extracts(settings.extracts_dir, list(load_contract().entities)))
+
+
+def run_pipeline(
+    settings: Settings,
+    log_level: str = "INFO",
+    full_refresh: bool = False,
+    allow_shrink: bool = False,
+    log_path: Path | None = None,
+) -> dict[str, object]:
     """Run observatory_job in-process; return a summary, or raise CommandError naming what failed."""
     if not settings.extracts_dir.is_dir():
         raise CommandError(f"extracts folder {settings.extracts_dir} does not exist")
+    if not allow_shrink and (reason := early_refusal(settings)):
+        raise CommandError(f"{reason}\n  published warehouse left unchanged: {settings.warehouse_path}")
     from dagster import DagsterInstance
 
     from orchestration.definitions import build_definitions
@@ -31,8 +59,11 @@ def run_pipeline(settings: Settings, log_level: str = "INFO", full_refresh: bool
             instance=instance,
             raise_on_error=False,
             run_config={
-                "loggers": {"console": {"config": {"log_level": log_level}}},
-                "ops": {"observatory_dbt_assets": {"config": {"full_refresh": full_refresh}}},
+                "loggers": {"console": {"config": {"log_level": log_level}}, "observatory": {}},
+                "ops": {
+                    "observatory_dbt_assets": {"config": {"full_refresh": full_refresh}},
+                    "published_warehouse": {"config": {"allow_shrink": allow_shrink}},
+                },
             },
         )
     if not result.success:
@@ -45,19 +76,89 @@ def run_pipeline(settings: Settings, log_level: str = "INFO", full_refresh: bool
         ]
         message = failures[0].splitlines()[0] if failures else "the run failed"
         raise CommandError(
-            f"{message}\n  previous warehouse left unchanged: {settings.warehouse_path}\n"
-            f"  details: {settings.dbt_target_dir / 'dbt.log'}"
+            f"{message}\n  published warehouse left unchanged: {settings.warehouse_path}\n"
+            f"  details: {log_path or settings.dbt_target_dir / 'dbt.log'}"
         )
     return {"seconds": time.monotonic() - started, "warehouse": settings.warehouse_path}
 
 
+# Run logs kept per warehouse (newest first); older ones are removed.
+KEPT_RUN_LOGS = 20
+
+
+def new_log_path(settings: Settings) -> Path:
+    folder = settings.build_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("run-*.log"), reverse=True)[KEPT_RUN_LOGS - 1 :]:
+        old.unlink(missing_ok=True)
+    return folder / f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
+
+
+@contextmanager
+def output_to(log_path: Path) -> Iterator[TextIO]:
+    """Send everything written to stdout and stderr (Dagster, dbt, warnings) to the log file; yield the console."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    console = os.fdopen(os.dup(saved[0]), "w", buffering=1)
+    with log_path.open("ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield console
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+            console.close()
+
+
 def command_run(args: argparse.Namespace) -> int:
+    from orchestration.progress import RUN_LOGGER, StageReport
+
     settings = Settings.from_env(args.extracts, args.warehouse)
-    print(f"loading {settings.extracts_dir} -> {settings.warehouse_path}", flush=True)
-    summary = run_pipeline(settings, "DEBUG" if args.verbose else "INFO", full_refresh=args.full_refresh)
+    print(f"observatory run: {settings.extracts_dir} -> {settings.warehouse_path}", flush=True)
+    try:
+        check_warehouse_folder(settings.warehouse_path, settings.work_database)
+    except PreflightError as error:
+        raise CommandError(str(error)) from None
+    run = functools.partial(run_pipeline, settings, full_refresh=args.full_refresh, allow_shrink=args.allow_shrink)
+    report_to = logging.getLogger(RUN_LOGGER)
+    if args.verbose:
+        report = StageReport(sys.stdout)
+        report_to.addHandler(report)
+        summary = run(log_level="DEBUG")
+    else:
+        log_path = new_log_path(settings)
+        print(f"  log: {log_path}", flush=True)
+        with output_to(log_path) as console:
+            report = StageReport(console, live=console.isatty())
+            report_to.addHandler(report)
+            print(f"observatory run {' '.join(sys.argv[1:])} at {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
+            try:
+                summary = run(log_level="DEBUG", log_path=log_path)
+            except CommandError as error:
+                print(f"error: {error}")
+                raise
+            finally:
+                report_to.removeHandler(report)
     print(f"published {summary['warehouse']} in {summary['seconds']:.0f}s")
     print(f"dashboard: observatory dashboard --warehouse {summary['warehouse']}")
     return 0
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(
+                f"cannot serve on {host}:{port}: {error.strerror or error} (another dashboard running? "
+                "choose another port with --port)"
+            ) from None
 
 
 def command_dashboard(args: argparse.Namespace) -> int:
@@ -65,6 +166,9 @@ def command_dashboard(args: argparse.Namespace) -> int:
     host = args.host or settings.dashboard_host
     port = args.port or settings.dashboard_port
     app = PROJECT_ROOT / "dashboards" / "app.py"
+    if not settings.warehouse_path.exists():
+        raise CommandError(f"no published warehouse at {settings.warehouse_path}: run `observatory run` first")
+    check_port_free(host, port)
     print(f"dashboard: http://{host}:{port}  (warehouse {settings.warehouse_path})", flush=True)
     environment = {**os.environ, "OBSERVATORY_WAREHOUSE": str(settings.warehouse_path)}
     command = [
@@ -73,6 +177,30 @@ def command_dashboard(args: argparse.Namespace) -> int:
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     return subprocess.call(command, env=environment)
+
+
+def command_report(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(warehouse_path=args.warehouse)
+    if not settings.warehouse_path.exists():
+        raise CommandError(f"no published warehouse at {settings.warehouse_path}: run `observatory run` first")
+    if args.out.suffix.lower() not in (".pdf", ".png"):
+        raise CommandError(f"--out {args.out} must end in .pdf or .png")
+    # The dashboard's queries read the warehouse named by OBSERVATORY_WAREHOUSE (as `dashboard` passes it on).
+    os.environ["OBSERVATORY_WAREHOUSE"] = str(settings.warehouse_path)
+    # Streamlit's cache warns that no app is running; it caches in memory then, which is all a report needs.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
+        lambda record: "No runtime found" not in record.getMessage()
+    )
+    from dashboards import data, report
+
+    try:
+        data.check_warehouse()
+        scope = report.resolve_scope(args.site, args.week)
+        out = report.write(scope, args.out)
+    except (data.WarehouseUnavailable, report.ReportError) as error:
+        raise CommandError(str(error).splitlines()[0]) from None
+    print(f"{out}: {report.title(scope)}, {out.stat().st_size / 1024:,.0f} KB")
+    return 0
 
 
 def command_generate(args: argparse.Namespace) -> int:
@@ -115,7 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild every model from all current files (a run normally processes only new deliveries)",
     )
-    run.add_argument("--verbose", action="store_true", help="show every Dagster and dbt event")
+    run.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="publish even if the build would lose history: an empty extracts folder, an entity delivered before "
+        "with no current file, or a core relation losing more than OBSERVATORY_MAX_SHRINK (10%%) of its rows",
+    )
+    run.add_argument("--verbose", action="store_true", help="show every Dagster and dbt event (default: a log file)")
     run.set_defaults(handler=command_run)
 
     dashboard = commands.add_parser(
@@ -125,6 +259,19 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--host", help="address to bind (default 127.0.0.1)")
     dashboard.add_argument("--port", type=int, help="port (default 8501)")
     dashboard.set_defaults(handler=command_dashboard)
+
+    report = commands.add_parser(
+        "report",
+        help="write the weekly review as a PDF (or its first page as a PNG)",
+        description="Write one ISO week's review from the published marts: KPI tiles with status and bands and the "
+        "site x KPI heat map; with --site, that site's tiles and a second page of its last 12 weeks. Rendered "
+        "offline (no browser, nothing fetched).",
+    )
+    report.add_argument("--warehouse", type=Path, metavar="FILE", help="published warehouse to read")
+    report.add_argument("--site", metavar="S", help="a site id: the site's tiles and trends (default: the network)")
+    report.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: the latest full week in the data)")
+    report.add_argument("--out", type=Path, metavar="FILE.pdf|png", required=True, help="file to write")
+    report.set_defaults(handler=command_report)
 
     generate = commands.add_parser(
         "generate",

@@ -352,7 +352,7 @@ def render_docs(contract: Contract) -> str:
         "wins, and within a file the last row. CSV is UTF-8 (BOM allowed), comma-separated, one header row;",
         "column names are case-insensitive, order is free, extra columns are ignored and reported.",
         "",
-        "What happens to a bad value (see [KPIS.md](../../shared/contract/KPIS.md), general rules):",
+        "What happens to a bad value (see [KPIS.md](contract/KPIS.md), general rules):",
         "",
         "| fault | in a required column | in an optional column |",
         "|---|---|---|",

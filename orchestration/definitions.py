@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.contract import load_contract
 from orchestration.ingest import build_ingest_assets
 from orchestration.operations import build_daily_schedule, build_freshness_checks, build_landing_sensor
+from orchestration.progress import run_event_logger
 from orchestration.publish import build_publish_asset
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
@@ -17,7 +18,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     entities = list(load_contract().entities)
     ingest_assets = build_ingest_assets(entities)
     dbt_assets = build_dbt_assets()
-    publish_asset = build_publish_asset(dbt_assets)
+    publish_asset = build_publish_asset(dbt_assets, entities)
     observatory_job = dg.define_asset_job(
         "observatory_job",
         selection=dg.AssetSelection.all(),
@@ -30,6 +31,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[observatory_job],
         schedules=[build_daily_schedule(observatory_job)],
         sensors=[build_landing_sensor(observatory_job, entities)],
+        loggers={"console": dg.colored_console_logger, "observatory": run_event_logger},
         resources={
             "dbt": dbt_resource(),
             "warehouse": WarehouseResource.from_settings(settings),

@@ -15,52 +15,34 @@ What the loader itself refuses is kept with its reason:
 ``raw._deliveries`` records every file seen (name, hash, rows in / loaded / rejected, status). A file already
 loaded with the same hash is not read again; a changed file under the same name is a new delivery that
 replaces the old version. Only the files present in the folder now are current.
+
+Finding, hashing and reading delivery files, the records above and the raw tables' layout are shared with the
+Spark loader (``deliveries.py``).
 """
 
-import codecs
-import csv
-import hashlib
-import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from orchestration.contract import LOADER_TABLES, Entity
+from orchestration.deliveries import (
+    LOADER_TABLE_COLUMNS,
+    Delivery,
+    DeliveryRecord,
+    FileRejected,
+    FileRejectRecord,
+    create_raw_tables,
+    discover_files,
+    file_hash,
+    read_delivery,
+    utc_now,
+)
 from orchestration.resources import WarehouseResource
-
-FILE_SUFFIXES = (".csv", ".parquet")
-
-SCHEMA_DDL = """
-create schema if not exists raw;
-create table if not exists raw._deliveries (
-    entity varchar, file_name varchar, file_hash varchar, load_id varchar, loaded_at timestamp,
-    file_format varchar, rows_in bigint, rows_loaded bigint, rows_rejected bigint, status varchar,
-    message varchar, extra_columns varchar[], is_current boolean, file_modified_at timestamp
-);
-create table if not exists raw._folders (entity varchar, is_delivered boolean, file_count integer);
-create table if not exists raw._file_rejects (
-    entity varchar, file_name varchar, file_hash varchar, load_id varchar, column_name varchar,
-    reason varchar, message varchar, rows_in bigint
-);
-create table if not exists raw._line_rejects (
-    entity varchar, file_name varchar, file_hash varchar, load_id varchar, row_number bigint,
-    line_number bigint, column_name varchar, reason varchar, message varchar, raw_line varchar
-);
-"""
-
-
-class FileRejected(Exception):
-    """A delivery the loader refuses as a whole; the message names the file and the reason."""
-
-    def __init__(self, reason: str, message: str, column_name: str | None = None, rows_in: int | None = None):
-        super().__init__(message)
-        self.reason = reason
-        self.column_name = column_name
-        self.rows_in = rows_in
 
 
 @dataclass
@@ -71,6 +53,11 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_rejected: int = 0
     message: str | None = None
+
+    @classmethod
+    def of(cls, record: DeliveryRecord) -> "FileOutcome":
+        message = record.message if record.status == "rejected" else None
+        return cls(record.file_name, record.status, record.rows_in, record.rows_loaded, record.rows_rejected, message)
 
 
 @dataclass
@@ -92,60 +79,6 @@ class EntityLoad:
         return [outcome for outcome in self.files if outcome.status == "rejected"]
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: list[Entity]) -> None:
-    con.execute(SCHEMA_DDL)
-    for entity in entities:
-        columns = ", ".join(f'"{name}" varchar' for name in entity.column_names)
-        con.execute(
-            f"create table if not exists raw.{entity.name} ({columns}, _file_name varchar, "
-            "_file_hash varchar, _row_number bigint, _load_id varchar)"
-        )
-
-
-def discover_files(folder: Path) -> list[Path]:
-    """Delivery files of one entity folder, in plain character order of their names.
-
-    Hidden files, other suffixes and links that point outside the folder are not deliveries.
-    """
-    if not folder.is_dir():
-        return []
-    root = folder.resolve()
-    files = []
-    for path in folder.iterdir():
-        if path.name.startswith(".") or path.suffix.lower() not in FILE_SUFFIXES:
-            continue
-        resolved = path.resolve()
-        if not resolved.is_file() or not resolved.is_relative_to(root):
-            continue
-        files.append(path)
-    return sorted(files, key=lambda path: path.name)
-
-
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def read_csv_header(path: Path) -> list[str]:
-    """The header row of a CSV delivery, as written (BOM removed)."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRejected("not_csv", f"{path.name}: this is a spreadsheet (Excel) file, not CSV text")
-    if b"\x00" in head:
-        raise FileRejected("not_csv", f"{path.name}: binary content, not CSV text")
-    try:
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head)
-    except UnicodeDecodeError as error:
-        raise FileRejected("not_utf8", f"{path.name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    if not text.strip():
-        raise FileRejected("empty_file", f"{path.name}: the file is empty (no header row)", rows_in=0)
-    return next(csv.reader(io.StringIO(text)))
-
-
 def read_parquet_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     try:
         rows = con.execute("select name from parquet_schema($path) where num_children is null", {"path": str(path)})
@@ -154,33 +87,15 @@ def read_parquet_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]
         raise FileRejected("unreadable_parquet", f"{path.name}: not a readable Parquet file ({error})") from None
 
 
-def map_header(entity: Entity, header: list[str], file_name: str) -> tuple[dict[str, int], list[str]]:
-    """Position of each contract column in the header, and the extra columns.
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: list[Entity]) -> None:
+    for statement in create_raw_tables(entities, "duckdb"):
+        con.execute(statement)
 
-    Names compare case-insensitively and without surrounding spaces.
-    """
-    normalised = [name.strip().lower() for name in header]
-    positions: dict[str, int] = {}
-    for index, name in enumerate(normalised):
-        if name in positions and name in entity.column_names:
-            raise FileRejected(
-                "duplicate_column",
-                f"{file_name}: column '{name}' appears twice in the header",
-                column_name=name,
-            )
-        positions.setdefault(name, index)
-    missing = [name for name in entity.required_columns if name not in positions]
-    if missing:
-        if len(header) == 1 and ";" in header[0]:
-            raise FileRejected("not_comma_separated", f"{file_name}: the header is not comma-separated")
-        raise FileRejected(
-            "missing_required_column",
-            f"{file_name}: header lacks required column '{missing[0]}'"
-            + (f" (and {', '.join(missing[1:])})" if missing[1:] else ""),
-            column_name=missing[0],
-        )
-    extra = [header[index] for index, name in enumerate(normalised) if name not in entity.column_names]
-    return {name: positions[name] for name in entity.column_names if name in positions}, extra
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Rows of one of the loader's tables (raw.<table>), in its column order."""
+    placeholders = ", ".join("?" for _ in LOADER_TABLE_COLUMNS[table])
+    con.executemany(f"insert into raw.{table} values ({placeholders})", rows)
 
 
 def _select_list(entity: Entity, positions: dict[str, int], source_name: Callable[[int], str]) -> str:
@@ -198,21 +113,6 @@ def _select_list(entity: Entity, positions: dict[str, int], source_name: Callabl
             )
         parts.append(value)
     return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A new file to load, with its header already read and mapped onto the contract."""
-
-    path: Path
-    digest: str
-    header: tuple[str, ...]
-    positions: dict[str, int]
-    extra: list[str]
-
-    @property
-    def is_parquet(self) -> bool:
-        return self.path.suffix.lower() == ".parquet"
 
 
 # Files of one entity with the same header are read in one scan; a file this large is read on its own, so its
@@ -332,25 +232,17 @@ def load_batch(
                 {"load_id": load_id},
             ).fetchall()
         )
-        outcomes = []
+        loaded_at = utc_now()
+        records = []
         for delivery in batch:
             lines = [row[1:] for row in malformed if row[0] == str(delivery.path)]
             if lines:
                 _record_malformed_lines(con, entity, delivery, load_id, lines)
             rows = loaded.get(delivery.digest, 0)
-            outcome = FileOutcome(delivery.path.name, "loaded", rows + len(lines), rows, len(lines))
-            con.execute(
-                "insert into raw._deliveries values "
-                "(?, ?, ?, ?, now(), ?, ?, ?, ?, 'loaded', ?, ?, true, timezone('UTC', to_timestamp(?)))",
-                [
-                    entity.name, delivery.path.name, delivery.digest, load_id,
-                    "parquet" if delivery.is_parquet else "csv", outcome.rows_in, rows, len(lines),
-                    f"{len(lines)} malformed line(s)" if lines else None, delivery.extra, delivery.path.stat().st_mtime,
-                ],
-            )  # fmt: skip
-            outcomes.append(outcome)
+            records.append(DeliveryRecord.loaded(entity, delivery, load_id, loaded_at, rows, len(lines)))
+        insert_rows(con, "_deliveries", [record.as_row() for record in records])
         con.execute("commit")
-        return outcomes
+        return [FileOutcome.of(record) for record in records]
     except duckdb.Error as error:
         con.execute("rollback")
         if len(batch) > 1:
@@ -365,8 +257,9 @@ def _record_malformed_lines(
     con: duckdb.DuckDBPyConnection, entity: Entity, delivery: Delivery, load_id: str, malformed: list[tuple]
 ) -> None:
     _renumber_after_malformed_lines(con, entity, delivery.digest, [line - 1 for line, *_ in malformed])
-    con.executemany(
-        "insert into raw._line_rejects values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_rows(
+        con,
+        "_line_rejects",
         [
             (
                 entity.name, delivery.path.name, delivery.digest, load_id, line - 1, line, column, kind.lower(),
@@ -389,22 +282,12 @@ def _record_rejected_file(
         and rejected.reason in {"missing_required_column", "duplicate_column"}
     ):
         rows_in = _count_csv_rows(con, path)
-    file_format = path.suffix.lower().lstrip(".")
+    record = DeliveryRecord.rejected(entity, path, digest, load_id, utc_now(), rejected, rows_in)
     con.execute("begin transaction")
-    con.execute(
-        "insert into raw._file_rejects values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [entity.name, path.name, digest, load_id, rejected.column_name, rejected.reason, str(rejected), rows_in],
-    )
-    con.execute(
-        "insert into raw._deliveries values "
-        "(?, ?, ?, ?, now(), ?, ?, 0, ?, 'rejected', ?, [], true, timezone('UTC', to_timestamp(?)))",
-        [
-            entity.name, path.name, digest, load_id, file_format, rows_in, rows_in or 0, str(rejected),
-            path.stat().st_mtime,
-        ],
-    )  # fmt: skip
+    insert_rows(con, "_file_rejects", [FileRejectRecord.of(entity, path, digest, load_id, rejected, rows_in).as_row()])
+    insert_rows(con, "_deliveries", [record.as_row()])
     con.execute("commit")
-    return FileOutcome(path.name, "rejected", rows_in, 0, rows_in or 0, str(rejected))
+    return FileOutcome.of(record)
 
 
 def load_entity(
@@ -429,12 +312,9 @@ def load_entity(
             result.files.append(FileOutcome(path.name, "unchanged"))
             continue
         try:
-            header = read_parquet_header(con, path) if path.suffix.lower() == ".parquet" else read_csv_header(path)
-            positions, extra = map_header(entity, header, path.name)
+            deliveries.append(read_delivery(entity, path, digest, partial(read_parquet_header, con)))
         except FileRejected as rejected:
             result.files.append(_record_rejected_file(con, entity, path, digest, load_id, rejected))
-            continue
-        deliveries.append(Delivery(path, digest, tuple(header), positions, extra))
     for batch in plan_batches(deliveries):
         result.files.extend(load_batch(con, entity, batch, load_id, pseudonym_key))
     con.execute("begin transaction")
@@ -445,7 +325,7 @@ def load_entity(
         {"entity": entity.name, "present": [{"name": name, "hash": digest} for name, digest in present]},
     )
     con.execute("delete from raw._folders where entity = ?", [entity.name])
-    con.execute("insert into raw._folders values (?, ?, ?)", [entity.name, result.is_delivered, len(files)])
+    insert_rows(con, "_folders", [(entity.name, result.is_delivered, len(files))])
     con.execute("commit")
     return result
 

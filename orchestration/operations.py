@@ -1,7 +1,6 @@
 """Unattended operation: a landing-folder sensor, a daily schedule and freshness checks per entity."""
 
 import hashlib
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,16 +9,19 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from orchestration.contract import Entity
-from orchestration.ingest import discover_files
+from orchestration.deliveries import discover_files
+from orchestration.guard import survey_extracts
 from orchestration.resources import WarehouseResource
+from orchestration.settings import OperationsSettings
 
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-# Defaults, overridable by environment variables (documented in README "Operations").
-DELIVERY_MAX_AGE_HOURS = float(os.environ.get("OBSERVATORY_FRESHNESS_DELIVERY_HOURS", "36"))
-EVENT_MAX_AGE_HOURS = float(os.environ.get("OBSERVATORY_FRESHNESS_EVENT_HOURS", "72"))
-SCHEDULE_CRON = os.environ.get("OBSERVATORY_SCHEDULE_CRON", "0 6 * * *")
+# From environment variables with documented defaults (orchestration/settings.py, README "Operations").
+OPERATIONS = OperationsSettings.from_env()
+DELIVERY_MAX_AGE_HOURS = OPERATIONS.delivery_max_age_hours
+EVENT_MAX_AGE_HOURS = OPERATIONS.event_max_age_hours
+SCHEDULE_CRON = OPERATIONS.schedule_cron
 
 
 def delivery_fingerprint(extracts_dir: Path, entities: list[Entity]) -> str:
@@ -35,7 +37,15 @@ def delivery_fingerprint(extracts_dir: Path, entities: list[Entity]) -> str:
 def build_landing_sensor(job: "UnresolvedAssetJobDefinition", entities: list[Entity]) -> dg.SensorDefinition:
     @dg.sensor(job=job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
     def landing_folder_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> Iterator:
-        """One run per delivery: a new or changed file under the extracts folder requests a run."""
+        """One run per delivery: a new or changed file under the extracts folder requests a run.
+
+        An empty or vanished folder (a share that is not mounted) never requests one: the run could only be
+        refused by the publish guard."""
+        survey = survey_extracts(Path(warehouse.extracts_dir), entities)
+        if not survey.has_delivery:
+            context.log.warning(f"no run requested: {survey.why_empty()}")
+            yield dg.SkipReason(f"no run requested: {survey.why_empty()}")
+            return
         fingerprint = delivery_fingerprint(Path(warehouse.extracts_dir), entities)
         if fingerprint == context.cursor:
             yield dg.SkipReason("no new or changed delivery")

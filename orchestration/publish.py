@@ -1,5 +1,6 @@
-"""Gated, atomic publish: copy what readers need from the working database into a new file, then rename it
-over the warehouse path. Readers holding the old file keep reading it; nobody ever sees a half-written one.
+"""Gated, guarded, atomic publish: copy what readers need from the working database into a new file, then rename
+it over the warehouse path. Readers holding the old file keep reading it; nobody ever sees a half-written one.
+A build that would lose history is not published (orchestration/guard.py).
 """
 
 import os
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
+from orchestration.contract import Entity
+from orchestration.guard import core_row_counts, read_published_state, refusal, survey_extracts
 from orchestration.resources import WarehouseResource
 
 # Schemas readers use: typed staging relations and rejects, marts. Raw and validation stay in the build.
@@ -60,6 +64,8 @@ def publish_warehouse(work_database: Path, warehouse: Path, run_id: str, memory_
                 "$count as relations",
                 {"run_id": run_id, "count": len(relations)},
             )
+            # What the guard compares the next build with: which entities this warehouse was built from.
+            con.execute("create table meta.deliveries as select entity, file_count as files from work.raw._folders")
             con.execute("detach work")
             con.execute("checkpoint")
         _fsync(staged)
@@ -70,7 +76,13 @@ def publish_warehouse(work_database: Path, warehouse: Path, run_id: str, memory_
     return PublishReport(warehouse, len(relations), warehouse.stat().st_size)
 
 
-def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
+class PublishConfig(dg.Config):
+    allow_shrink: bool = Field(
+        default=False, description="Publish even if the build would lose deliveries or rows (see guard.py)."
+    )
+
+
+def build_publish_asset(upstream: dg.AssetsDefinition, entities: list[Entity]) -> dg.AssetsDefinition:
     @dg.asset(
         key=["published_warehouse"],
         deps=list(upstream.keys),
@@ -78,14 +90,28 @@ def build_publish_asset(upstream: dg.AssetsDefinition) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         description="The DuckDB file dashboards read; replaced atomically only after a passing dbt build.",
     )
-    def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def published_warehouse(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: PublishConfig
+    ) -> dg.MaterializeResult:
         settings = warehouse.settings
+        published = read_published_state(settings.warehouse_path)
+        if published is not None and not config.allow_shrink:
+            with warehouse.connect_work_database() as con:
+                new_rows = core_row_counts(con, "work")
+            survey = survey_extracts(settings.extracts_dir, entities)
+            reason = refusal(published, survey, new_rows, settings.max_shrink)
+            if reason:
+                raise dg.Failure(description=reason)
         report = publish_warehouse(
             settings.work_database, settings.warehouse_path, context.run_id, settings.memory_limit
         )
         context.log.info(f"published {report.relations} relations to {report.path} ({report.bytes / 1e6:.1f} MB)")
         return dg.MaterializeResult(
-            metadata={"path": dg.MetadataValue.path(str(report.path)), "relations": report.relations}
+            metadata={
+                "path": dg.MetadataValue.path(str(report.path)),
+                "relations": report.relations,
+                "bytes": report.bytes,
+            }
         )
 
     return published_warehouse

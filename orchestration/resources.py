@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.preflight import PreflightError, check_warehouse_folder
 from orchestration.settings import Settings
 
 
@@ -30,6 +31,7 @@ class WarehouseResource(dg.ConfigurableResource):
     memory_limit: str
     threads: int
     pseudonym_key_file: str
+    max_shrink: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -39,13 +41,18 @@ class WarehouseResource(dg.ConfigurableResource):
             memory_limit=settings.memory_limit,
             threads=settings.threads,
             pseudonym_key_file=str(settings.pseudonym_key_file),
+            max_shrink=settings.max_shrink,
         )
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
         """Hold the warehouse's run lock for the whole run (the job runs every step in one process)."""
-        lock_path = self.settings.lock_path
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        settings = self.settings
+        try:
+            check_warehouse_folder(settings.warehouse_path, settings.work_database)
+        except PreflightError as error:
+            raise dg.Failure(description=str(error)) from None
+        lock_path = settings.lock_path
         with lock_path.open("w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -65,14 +72,8 @@ class WarehouseResource(dg.ConfigurableResource):
             dashboard_host="127.0.0.1",
             dashboard_port=8501,
             pseudonym_key_file=Path(self.pseudonym_key_file),
+            max_shrink=self.max_shrink,
         )
 
     def connect_work_database(self) -> duckdb.DuckDBPyConnection:
         return connect(self.settings.work_database, self.memory_limit, self.threads)
-
-    def dbt_vars(self) -> dict[str, str | int]:
-        return {
-            "work_database": str(self.settings.work_database),
-            "memory_limit": self.memory_limit,
-            "threads": self.threads,
-        }

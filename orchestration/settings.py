@@ -8,13 +8,27 @@ Variable (default): meaning.
 - OBSERVATORY_DUCKDB_THREADS (number of cores): DuckDB threads
 - OBSERVATORY_PSEUDONYM_KEY_FILE (data/secrets/pseudonym.key): secret key of the keyed hash that replaces user ids
   at load; created on first use (mode 0600), never stored in a warehouse. Keep it: a new key gives new pseudonyms.
+- OBSERVATORY_MAX_SHRINK (0.10): the publish guard refuses a build in which a core relation (marts.kpi_daily, a
+  staging.stg_erp__* relation) would lose more than this share of the published warehouse's rows
+  (orchestration/guard.py; `observatory run --allow-shrink` overrides)
 - OBSERVATORY_DASHBOARD_HOST (127.0.0.1): address the dashboard binds to
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
+- OBSERVATORY_FRESHNESS_DELIVERY_HOURS (36), OBSERVATORY_FRESHNESS_EVENT_HOURS (72): the freshness checks warn
+  when an entity's newest current delivery file, or its newest event, is older (orchestration/operations.py)
+- OBSERVATORY_SCHEDULE_CRON (0 6 * * *): the daily rebuild's schedule, in UTC
 - OBSERVATORY_POSTGRES_HOST (127.0.0.1), OBSERVATORY_POSTGRES_PORT (5432), OBSERVATORY_POSTGRES_USER (observatory),
   OBSERVATORY_POSTGRES_PASSWORD (empty), OBSERVATORY_POSTGRES_DBNAME (observatory), OBSERVATORY_POSTGRES_SCHEMA
-  (public): the PostgreSQL database of the dbt target `postgres` (orchestration/postgres.py); the same defaults
-  stand in dbt_project/profiles.yml. Relations go to the schemas their folders name (raw, staging, marts ...);
-  the schema named here holds only the engine's helper functions.
+  (public): the PostgreSQL database of the dbt target `postgres` (orchestration/engines/postgres.py); the same
+  defaults stand in dbt_project/profiles.yml. Relations go to the schemas their folders name (raw, staging,
+  marts ...); the schema named here holds only the engine's helper functions.
+- PGOPTIONS (empty): libpq's server options for that database; dbt runs with these and ``-c jit=off``
+- OBSERVATORY_SPARK_DIR (/tmp/observatory-spark): the Spark run's folder (metastore, table files); the Spark
+  build sets it to the run's folder for dbt's `spark` profile
+- OBSERVATORY_SPARK_MASTER (local[2]), OBSERVATORY_SPARK_DRIVER_MEMORY (4g): the Spark session's master and driver
+  memory (orchestration/engines/spark.py; the same defaults stand in dbt_project/profiles.yml)
+
+Read by dbt itself, not by Python: OBSERVATORY_DBT_TARGET (target; dbt_project.yml's target-path), and in
+dbt_project/profiles.yml OBSERVATORY_POSTGRES_THREADS (2) and OBSERVATORY_SPARK_SCHEMA (observatory).
 
 The build folder of a warehouse ``W`` is ``.W.build`` beside it: the working DuckDB file the loader and dbt
 write, the dbt target folder and the run lock. It is never read by dashboards.
@@ -45,6 +59,7 @@ class Settings:
     dashboard_host: str
     dashboard_port: int
     pseudonym_key_file: Path
+    max_shrink: float = 0.10
 
     @classmethod
     def from_env(cls, extracts_dir: Path | None = None, warehouse_path: Path | None = None) -> Settings:
@@ -57,6 +72,7 @@ class Settings:
             dashboard_host=env.get("OBSERVATORY_DASHBOARD_HOST", "127.0.0.1"),
             dashboard_port=int(env.get("OBSERVATORY_DASHBOARD_PORT", "8501")),
             pseudonym_key_file=Path(env.get("OBSERVATORY_PSEUDONYM_KEY_FILE") or DEFAULT_PSEUDONYM_KEY_FILE),
+            max_shrink=float(env.get("OBSERVATORY_MAX_SHRINK") or 0.10),
         )
 
     def pseudonym_key(self) -> str:
@@ -102,6 +118,7 @@ class PostgresSettings:
     password: str
     dbname: str
     schema: str
+    options: str = ""  # libpq's PGOPTIONS
 
     @classmethod
     def from_env(cls) -> PostgresSettings:
@@ -113,6 +130,7 @@ class PostgresSettings:
             password=env.get("OBSERVATORY_POSTGRES_PASSWORD", ""),
             dbname=env.get("OBSERVATORY_POSTGRES_DBNAME", "observatory"),
             schema=env.get("OBSERVATORY_POSTGRES_SCHEMA", "public"),
+            options=env.get("PGOPTIONS", ""),
         )
 
     def environment(self) -> dict[str, str]:
@@ -125,3 +143,35 @@ class PostgresSettings:
             "OBSERVATORY_POSTGRES_DBNAME": self.dbname,
             "OBSERVATORY_POSTGRES_SCHEMA": self.schema,
         }
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    run_dir: Path
+    master: str
+    driver_memory: str
+
+    @classmethod
+    def from_env(cls) -> SparkSettings:
+        env = os.environ
+        return cls(
+            run_dir=Path(env.get("OBSERVATORY_SPARK_DIR") or "/tmp/observatory-spark").resolve(),
+            master=env.get("OBSERVATORY_SPARK_MASTER", "local[2]"),
+            driver_memory=env.get("OBSERVATORY_SPARK_DRIVER_MEMORY", "4g"),
+        )
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    delivery_max_age_hours: float
+    event_max_age_hours: float
+    schedule_cron: str
+
+    @classmethod
+    def from_env(cls) -> OperationsSettings:
+        env = os.environ
+        return cls(
+            delivery_max_age_hours=float(env.get("OBSERVATORY_FRESHNESS_DELIVERY_HOURS", "36")),
+            event_max_age_hours=float(env.get("OBSERVATORY_FRESHNESS_EVENT_HOURS", "72")),
+            schedule_cron=env.get("OBSERVATORY_SCHEDULE_CRON", "0 6 * * *"),
+        )

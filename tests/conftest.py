@@ -63,6 +63,17 @@ def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tup
 
 
 @pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two sites and three orders through the whole job once per session: the fast lane's end-to-end run."""
+    root = tmp_path_factory.mktemp("small")
+    write_file(root / "extracts", "sites", "sites_20260105.csv", SITES_CSV)
+    write_file(root / "extracts", "sales_orders", "sales_orders_20260105.csv", ORDERS_CSV)
+    warehouse = root / "published" / "warehouse.duckdb"
+    run_pipeline(Settings.from_env(root / "extracts", warehouse), "ERROR")
+    return warehouse
+
+
+@pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample, loaded once per test session."""
     warehouse = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"

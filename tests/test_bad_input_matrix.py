@@ -21,6 +21,8 @@ from conftest import SITES_CSV, query, write_file
 from orchestration.cli import run_pipeline
 from orchestration.settings import Settings
 
+pytestmark = pytest.mark.slow  # builds real warehouses
+
 ORDER_HEADER = "order_id,site_id,channel,entry_method,created_at,requested_ship_date,status"
 LINE_HEADER = "order_id,line_number,item_id,ordered_qty,unit_price,is_cancelled"
 

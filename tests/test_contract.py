@@ -1,13 +1,21 @@
-"""The project's contract copy agrees with the shared contract, and everything derived from it is current."""
+"""The project's contract copies agree with the shared contract, everything derived from them is current, and the
+docs read whole without the shared folder."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 import yaml
 
 from orchestration import contract as contract_module
 from orchestration.contract import load_contract
-from orchestration.settings import SHARED_CONTRACT_DIR
+from orchestration.settings import PROJECT_ROOT, SHARED_CONTRACT_DIR
+
+# The project's own copy of the contract's text (KPIS.md, README.md), byte for byte the shared one.
+CONTRACT_DOCS_DIR = PROJECT_ROOT / "docs" / "contract"
+# A markdown link or image target: [text](target) or ![alt](target), without its #anchor.
+LINK_TARGET = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 @pytest.mark.skipif(not (SHARED_CONTRACT_DIR / "extracts.yml").exists(), reason="shared contract not beside the repo")
@@ -47,3 +55,29 @@ def test_user_docs_describe_every_entity_and_column():
         assert f"### `{entity.name}`" in docs
         for column in entity.columns:
             assert f"`{column.name}`" in docs
+
+
+@pytest.mark.skipif(not SHARED_CONTRACT_DIR.is_dir(), reason="shared contract not beside the repo")
+def test_docs_contract_is_a_byte_for_byte_copy_of_the_shared_contract_text():
+    shared = sorted(path.name for path in SHARED_CONTRACT_DIR.glob("*.md"))
+    assert shared, f"no contract text in {SHARED_CONTRACT_DIR}"
+    drifted = [
+        name
+        for name in shared
+        if not (CONTRACT_DOCS_DIR / name).exists()
+        or (CONTRACT_DOCS_DIR / name).read_bytes() != (SHARED_CONTRACT_DIR / name).read_bytes()
+    ]
+    assert not drifted, f"{drifted} differ from the shared contract: cp {SHARED_CONTRACT_DIR}/*.md docs/contract/"
+
+
+def test_docs_link_only_to_files_inside_the_repository():
+    documents = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").rglob("*.md"))]
+    broken = []
+    for document in documents:
+        for target in LINK_TARGET.findall(document.read_text()):
+            if re.match(r"[a-z]+:", target):  # https:, mailto: ...
+                continue
+            path = (document.parent / target).resolve()
+            if not path.exists() or not path.is_relative_to(PROJECT_ROOT):
+                broken.append(f"{document.relative_to(PROJECT_ROOT)}: {target}")
+    assert not broken, broken

@@ -62,3 +62,21 @@ def test_a_shared_link_keeps_its_filters_across_pages(page: Page, dashboard_url:
     assert "region=Europe" in page.url
     assert "Europe" in filter_caption(page)
     assert browser.error_texts(page) == []
+
+
+def test_a_hand_written_link_with_a_site_id_and_from_to_dates_opens_that_view(page: Page, dashboard_url: str) -> None:
+    page.goto(f"{dashboard_url}/?site=NWK1&from=2026-03-01&to=2026-03-31")
+    browser.wait_until_rendered(page, "Sites × KPIs")
+    caption = filter_caption(page)
+    assert "1 site " in caption
+    assert "01 Mar 2026 – 31 Mar 2026" in caption
+    assert "from=" not in page.url  # rewritten into the widgets' own parameters
+    assert browser.error_texts(page) == []
+
+
+def test_network_tiles_show_their_status_with_target_and_bands(page: Page, dashboard_url: str) -> None:
+    page.goto(dashboard_url)
+    browser.wait_until_rendered(page, "Sites × KPIs")
+    bands = page.get_by_test_id("stCaptionContainer").filter(has_text="· amber ")
+    assert bands.count() >= 19
+    assert "target ≥ 85.0% · amber 80.0%–85.0% · red < 80.0%" in " ".join(bands.all_inner_texts())

@@ -5,7 +5,9 @@ missing warehouse are harmless."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -74,6 +76,14 @@ def test_page_renders_its_sections_without_exception(warehouse: Path, page: str)
     shown = {element.value for element in app.subheader}
     assert set(sections) <= shown, f"missing {set(sections) - shown}"
     assert app.download_button, f"{page} offers no CSV download"
+
+
+@pytest.mark.slow
+def test_kpi_dictionary_names_the_contract_and_the_readings_kept_in_the_repository(warehouse: Path) -> None:
+    captions = " ".join(element.value for element in open_page("kpi_dictionary").caption)
+    for document in ("docs/contract/KPIS.md", "docs/kpis.md"):
+        assert f"`{document}`" in captions
+        assert (APP.parents[1] / document).is_file(), document
 
 
 @pytest.mark.slow
@@ -243,3 +253,155 @@ def test_values_read_in_their_unit() -> None:
     assert components.format_value(0.2, "ratio", suppressed=True) == data.SUPPRESSED_LABEL
     assert components.format_change(0.013, "ratio") == "+1.3 pp"
     assert components.format_change(float("nan"), "ratio") is None
+
+
+# A status shown beside a KPI and the bands shown with it: "target ≥ 97.0% · amber 92.0%–97.0% · red < 92.0%".
+BANDS = re.compile(r"target (?P<sign>[≥≤]) (?P<target>.+?) · amber .+? · red [<>] (?P<red>.+)$")
+BADGE = re.compile(r"^:(?P<colour>[a-z]+)-badge\[(?P<words>[^\]]+)\]$")
+
+
+def shown_number(text: str) -> float | None:
+    """A value as a page shows it (97.0%, 24.0 h, 1,234) back to a number; None for '–' or '< 5 users'."""
+    cleaned = text.replace(",", "").replace(" h", "").strip()
+    try:
+        return float(cleaned.rstrip("%")) / (100 if cleaned.endswith("%") else 1)
+    except ValueError:
+        return None
+
+
+def status_by_the_rule(value: str, bands: str) -> set[str]:
+    """The documented rule (docs/kpis.md "Targets and status") recomputed from what the page shows: on track at or
+    better than target, at risk at or better than the red threshold, off track beyond. Where the shown value equals a
+    shown threshold, rounding hides which side it is on: either neighbouring status agrees."""
+    match = BANDS.search(bands)
+    assert match, bands
+    number, target, red = shown_number(value), shown_number(match["target"]), shown_number(match["red"])
+    assert number is not None and target is not None and red is not None, (value, bands)
+    higher = match["sign"] == "≥"
+
+    def at_or_better(left: float, right: float) -> bool:
+        return left >= right if higher else left <= right
+
+    if math.isclose(number, target, abs_tol=1e-9):
+        return {"On track", "At risk"}
+    if math.isclose(number, red, abs_tol=1e-9):
+        return {"At risk", "Off track"}
+    if at_or_better(number, target):
+        return {"On track"}
+    return {"At risk"} if at_or_better(number, red) else {"Off track"}
+
+
+@pytest.mark.slow
+def test_every_network_tile_status_agrees_with_the_rule_and_the_bands_on_the_tile(warehouse: Path) -> None:
+    app = open_page("network_review")
+    values = [metric.value for metric in app.metric]
+    bands = [caption.value for caption in app.caption if BANDS.search(caption.value)]
+    badges = [match["words"] for element in app.markdown if (match := BADGE.match(element.value))]
+    assert len(values) == len(bands) == len(badges) == 19, (len(values), len(bands), len(badges))
+    judged = 0
+    for value, band, status in zip(values, bands, badges, strict=True):
+        if status in ("No target", "Not live") or shown_number(value) is None:
+            continue
+        assert status in status_by_the_rule(value, band), (value, band, status)
+        judged += 1
+    assert judged >= 15
+    assert {"On track", "Off track"} <= set(badges), "the sample should show both sides of the rule"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site", ["NWK1", "DAL1", "ATL1"])
+def test_every_site_scorecard_status_agrees_with_the_rule_and_adoption_kpis_are_not_live_before_go_live(
+    warehouse: Path, site: str
+) -> None:
+    app = open_page("site_scorecard", {"scorecard_site": site})
+    assert not app.exception
+    table = app.dataframe[0].value
+    table = getattr(table, "data", table)  # a Styler arrives as its frame
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        adoption = {
+            name for (name,) in con.execute("select kpi_name from marts.kpi_definitions where needs_go_live").fetchall()
+        }
+        (go_live,) = con.execute("select go_live_date from staging.stg_erp__sites where site_id = ?", [site]).fetchone()
+    _, end = period(warehouse)
+    is_live = go_live is not None and go_live <= end
+    judged = 0
+    for row in table.to_dict("records"):
+        kpi, value, status, bands = row["KPI"], row["Value"], row["Status"], row["Target and bands"]
+        if kpi in adoption and not is_live:
+            assert status == "Not live", (kpi, status)
+            continue
+        if status in ("–", "No target", "No data") or shown_number(value) is None:
+            continue
+        assert status in status_by_the_rule(value, bands), (kpi, value, bands, status)
+        judged += 1
+    assert judged >= 10
+
+
+@pytest.mark.slow
+def test_live_waves_show_live_and_a_gate_names_only_the_sites_whose_own_verdict_it_is(warehouse: Path) -> None:
+    app = open_page("network_review")
+    cards = [element.value for element in app.markdown if "-badge[" in element.value and "**" in element.value]
+    held_by = [element.value for element in app.markdown if element.value.startswith("Held by ")]
+    _, end = period(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (week,) = con.execute(
+            "select max(week_start_date) from marts.site_scorecard where week_end_date <= ?", [end]
+        ).fetchone()
+        gates = con.execute(
+            """
+            select gates.rollout_wave, gates.gate_status, count(sites.site_id) = count(sites.go_live_date)
+                and max(sites.go_live_date) <= gates.week_end_date as is_live
+            from marts.wave_gates as gates
+            inner join staging.stg_erp__sites as sites on gates.rollout_wave = sites.rollout_wave
+            where gates.week_start_date = ?
+            group by gates.rollout_wave, gates.gate_status, gates.week_end_date
+            order by gates.rollout_wave
+            """,
+            [week],
+        ).fetchall()
+        blocking = dict(
+            con.execute(
+                """
+                select gates.rollout_wave, string_agg(sites.site_name, ', ' order by sites.site_id)
+                from marts.wave_gates as gates
+                inner join marts.wave_gate_sites as sites
+                    on gates.previous_rollout_wave = sites.rollout_wave
+                    and gates.week_start_date = sites.week_start_date
+                    and gates.gate_status = sites.site_verdict
+                where gates.week_start_date = ?
+                group by all
+                """,
+                [week],
+            ).fetchall()
+        )
+    assert any(is_live for _, _, is_live in gates), "the sample has live waves"
+    for wave, status, is_live in gates:
+        card = next(text for text in cards if f"**{wave}**" in text)
+        assert (status == "live") == bool(is_live), (wave, status)
+        assert f"[{status.upper()}]" in card
+    assert sorted(held_by) == sorted(f"Held by **{names}**" for names in blocking.values())
+
+
+@pytest.mark.slow
+def test_a_hand_written_link_with_a_site_id_and_from_to_dates_is_applied(warehouse: Path) -> None:
+    app = open_page("network_review", {"site": "NWK1", "from": "2026-03-01", "to": "2026-03-31"})
+    assert not app.exception
+    assert app.multiselect(key="site").value == ["NWK1"]
+    assert app.date_input(key="dates").value == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    month = open_page("site_scorecard", {"scorecard_site": "HAM1", "from": "2026-03", "to": "2026-03"})
+    assert month.selectbox(key="scorecard_site").value == "HAM1"
+    assert month.date_input(key="dates").value == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", list(PAGES))
+def test_no_page_shows_a_literal_none_or_a_relation_name(warehouse: Path, page: str) -> None:
+    app = open_page(page)
+    texts = [str(element.value) for kind in ("markdown", "caption", "info", "success", "warning") for element in
+             getattr(app, kind)]  # fmt: skip
+    for frame in app.dataframe:
+        table = getattr(frame.value, "data", frame.value)
+        assert not table.isna().any().any(), f"{page}: a table with an empty cell shows 'None': {list(table.columns)}"
+        texts.extend(table.astype(str).to_numpy().ravel().tolist())
+    assert not [text for text in texts if "None" in text]
+    assert not [text for text in texts if re.search(r"\b(marts|staging|meta)\.[a-z_]+", text)]

@@ -24,7 +24,8 @@ import duckdb
 import psycopg2
 import pytest
 
-from orchestration import postgres, spark_loader
+from orchestration.engines import postgres
+from orchestration.engines import spark as spark_engine
 from orchestration.settings import SAMPLE_EXTRACTS_DIR, PostgresSettings, Settings
 
 # Each compared mart, its key columns and the columns compared (every column of the mart's contract).
@@ -168,13 +169,13 @@ def postgres_marts(sample_warehouse: Path, postgres_server: PostgresSettings) ->
 def spark_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marts]:
     """The sample's extract files read by Spark itself (local mode, session method) and built there with dbt."""
     run_dir = tmp_path_factory.mktemp("spark")
-    outcome = spark_loader.build(
-        SAMPLE_EXTRACTS_DIR, run_dir, Settings.from_env(SAMPLE_EXTRACTS_DIR), spark_loader.COMPARED_MARTS
+    outcome = spark_engine.build(
+        SAMPLE_EXTRACTS_DIR, run_dir, Settings.from_env(SAMPLE_EXTRACTS_DIR), spark_engine.COMPARED_MARTS
     )
     seconds = ", ".join(f"{step} {value:.1f}s" for step, value in outcome.seconds.items())
     print(f"spark: {seconds}; dbt: {outcome.statuses}")
     assert outcome.success, "; ".join(outcome.failures[:5])
-    spark = spark_loader.start_session(run_dir)
+    spark = spark_engine.start_session(run_dir)
     try:
         yield {
             relation: normalised([tuple(row) for row in spark.sql(mart_query(relation)).collect()])

@@ -11,9 +11,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.cli import run_pipeline
 from orchestration.settings import SAMPLE_EXTRACTS_DIR, Settings
+
+pytestmark = pytest.mark.slow  # builds real warehouses
 
 CUTS = ("20260220", "20260331")  # deliveries up to these days arrive in the first and second run
 

@@ -14,6 +14,8 @@ from orchestration.cli import CommandError
 from orchestration.contract import load_contract
 from orchestration.settings import Settings
 
+pytestmark = pytest.mark.slow  # builds real warehouses
+
 
 def work_query(warehouse: Path, sql: str) -> list[tuple]:
     """Query the run's working database (raw and base layers are not published)."""

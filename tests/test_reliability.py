@@ -22,6 +22,8 @@ from conftest import ORDERS_CSV, SITES_CSV, query, write_file
 from orchestration.cli import run_pipeline
 from orchestration.settings import Settings
 
+pytestmark = pytest.mark.slow  # builds real warehouses
+
 OBSERVATORY = str(Path(sys.executable).with_name("observatory"))
 USERS_CSV = """user_id,site_id,role,provisioned_date
 jane.doe@example.com,S1,picker,2026-01-01

@@ -19,6 +19,8 @@ def weekly_chart(
         st.info("No value for the selected sites.")
         return
     axis = components.axis_format(details["unit"])
+    st.caption(components.band_text(details["direction"], details["target"], details["red_threshold"], details["unit"]))
+    rows = rows.assign(status=[components.status_words(status) for status in rows["rag_status"]])
     st.altair_chart(
         charts.trend(
             rows,
@@ -32,7 +34,7 @@ def weekly_chart(
                 alt.Tooltip("site_name:N", title="Site"),
                 alt.Tooltip("iso_week:N", title="Week"),
                 alt.Tooltip("value:Q", title="Value", format=axis),
-                alt.Tooltip("rag_status:N", title="Status"),
+                alt.Tooltip("status:N", title="Status"),
             ],
             references={"target": details["target"]},
             highlight=(current.start_date, current.end_date),
@@ -175,8 +177,8 @@ def main() -> None:
             st.dataframe(components.style_status(shown, "Status"), hide_index=True, width="stretch")
             st.caption(
                 "Role mix gap: share of users that would have to change role to match the live sites' mix. Data "
-                "issues: flagged or rejected master data of the site. Status from marts.site_readiness (training "
-                "against the KPI thresholds, missing roles, data issues)."
+                "issues: flagged or rejected master data of the site. Status from the site-readiness rule in "
+                "docs/kpis.md (training against the KPI thresholds, missing roles, data issues)."
             )
             components.csv_download(shown, "site_readiness")
 

@@ -44,13 +44,20 @@ def freshness_table(freshness: pd.DataFrame, data_through_date: dt.date) -> pd.D
             "Entity": freshness["entity"],
             "Status": status,
             "Last event": ["–" if pd.isna(day) else f"{day:%Y-%m-%d}" for day in last_events],
-            "Days behind": pd.array(behind, dtype="Int64"),
-            "Latest delivery": freshness.get("latest_file"),
-            "Files": freshness.get("files"),
-            "Rows": freshness.get("row_count"),
+            "Days behind": ["–" if days is None else str(days) for days in behind],
+            "Latest delivery": freshness.get("latest_file", pd.Series(None, index=freshness.index, dtype="object")),
+            "Files": _counts(freshness.get("files"), freshness.index),
+            "Rows": _counts(freshness.get("row_count"), freshness.index),
             "Dated by": freshness["event_column"].fillna("– (master data)"),
         }
     )
+
+
+def _counts(values: pd.Series | None, index: pd.Index) -> list[str]:
+    """Counts as text with '–' where an entity has none (a table would print a literal 'None')."""
+    if values is None:
+        return ["–"] * len(index)
+    return ["–" if pd.isna(value) else f"{int(value):,}" for value in values]
 
 
 def main() -> None:
@@ -109,7 +116,9 @@ def main() -> None:
             .sort_values("issue_count", ascending=False)
         )
         st.dataframe(
-            by_reason[["issue_count", "entity", "column_name", "reason", "category", "files", "example"]].rename(
+            components.blanks_as_dashes(
+                by_reason[["issue_count", "entity", "column_name", "reason", "category", "files", "example"]]
+            ).rename(
                 columns={
                     "issue_count": "Rows",
                     "entity": "Entity",
@@ -130,7 +139,7 @@ def main() -> None:
         ["issue_count", "entity", "file_name", "column_name", "reason", "category", "example_value", "load_date"]
     ]
     st.dataframe(
-        by_file.rename(
+        components.blanks_as_dashes(by_file).rename(
             columns={
                 "entity": "Entity",
                 "file_name": "File",
@@ -152,7 +161,7 @@ def main() -> None:
     data_through_date = data.kpi_date_range()[2]
     freshness = freshness_table(data.freshness(), data_through_date)
     st.dataframe(
-        components.style_status(freshness, "Status"),
+        components.style_status(components.blanks_as_dashes(freshness), "Status"),
         hide_index=True,
         width="stretch",
         height=38 + 35 * len(freshness),

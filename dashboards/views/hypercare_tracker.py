@@ -31,7 +31,11 @@ def _go_live_span(first: object, last: object) -> str:
 
 
 def wave_table(summary: pd.DataFrame, gates: pd.DataFrame) -> pd.DataFrame:
-    table = summary.merge(gates[["rollout_wave", "gate_status", "gate_reason"]], on="rollout_wave", how="left")
+    table = summary.merge(
+        gates.reindex(columns=["rollout_wave", "gate_status", "gate_reason", "exit_state"]),
+        on="rollout_wave",
+        how="left",
+    )
     return pd.DataFrame(
         {
             "Wave": table["rollout_wave"],
@@ -53,6 +57,7 @@ def wave_table(summary: pd.DataFrame, gates: pd.DataFrame) -> pd.DataFrame:
                 )
             ],
             "Gate": table["gate_status"].fillna("–"),
+            "Hypercare": [state if isinstance(state, str) else "–" for state in table["exit_state"]],
         }
     )
 
@@ -87,27 +92,29 @@ def show_curves(current: filters.Filters, catalogue: pd.DataFrame, summary: pd.D
             )
 
 
-def show_holding(current: filters.Filters, week_start: object, names: dict[str, str]) -> None:
+def show_holding(current: filters.Filters, week_start: object) -> None:
+    """The previous wave's sites behind each held or paused wave, each with its own verdict and the KPIs that
+    must improve there (marts.wave_gate_sites): a site is named only for what it contributes."""
     holding = data.sites_holding_waves_back(list(current.waves), week_start)
-
-    def kpi_names(listed: object) -> str:
-        return "" if not isinstance(listed, str) else ", ".join(names.get(kpi, kpi) for kpi in listed.split(", "))
-
     if holding.empty:
-        st.success("Every selected wave may proceed.")
+        st.success("No selected wave is held or paused this week.")
         return
     columns = st.columns(2)
     for index, site in enumerate(holding.itertuples()):
         with columns[index % 2], st.container(border=True):
-            badge = {"hold": "orange", "pause": "red"}.get(site.gate_status, "gray")
+            badge = {"hold": "orange", "pause": "red"}.get(site.site_verdict, "gray")
             st.markdown(
-                f"**{site.site_name}** holds **{site.held_wave}** &nbsp; :{badge}-badge[{site.gate_status.upper()}]"
+                f"**{site.site_name}** holds **{site.held_wave}** &nbsp; :{badge}-badge[{site.site_verdict.upper()}]"
+                + ("" if site.site_verdict == site.gate_status else f" (the wave's gate: {site.gate_status})")
             )
             lines = []
             if site.red_kpi_count:
-                lines.append(f"- {site.red_kpi_count} red this week: {kpi_names(site.red_kpis)}")
-            if site.unrecovered_kpi_count:
-                lines.append(f"- {site.unrecovered_kpi_count} not yet recovered: {kpi_names(site.unrecovered_kpis)}")
+                lines.append(f"- {site.red_kpi_count} red this week: {site.red_kpis}")
+            if pd.notna(site.longest_days_unrecovered) and isinstance(site.unrecovered_kpis, str):
+                lines.append(
+                    f"- {site.unrecovered_kpi_count} not recovered {int(site.longest_days_unrecovered)} days after "
+                    f"go-live: {site.unrecovered_kpis}"
+                )
             st.markdown("\n".join(lines))
     components.csv_download(holding, "sites_holding_waves_back")
 
@@ -126,7 +133,7 @@ def main() -> None:
     ):
         return
     catalogue = data.kpi_catalogue()
-    has_gates = not data.missing(["marts.wave_gates", "marts.site_scorecard"])
+    has_gates = not data.missing(["marts.wave_gates", "marts.wave_gate_sites", "marts.site_scorecard"])
     week_start = data.scorecard_week(list(current.site_ids), current.end_date) if has_gates else None
 
     st.subheader("Waves")
@@ -134,7 +141,7 @@ def main() -> None:
     gates = (
         data.wave_gates(list(current.waves), week_start)
         if week_start
-        else pd.DataFrame(columns=["rollout_wave", "gate_status", "gate_reason", "iso_week"])
+        else pd.DataFrame(columns=["rollout_wave", "gate_status", "gate_reason", "exit_state", "iso_week"])
     )
     st.dataframe(
         components.style_status(wave_table(summary, gates), "Gate"),
@@ -145,7 +152,10 @@ def main() -> None:
         reasons = "  \n".join(
             f"**{gate.rollout_wave}** {gate.gate_status}: {gate.gate_reason}" for gate in gates.itertuples()
         )
-        st.caption(f"Gates of ISO week {gates['iso_week'].iloc[0]}  \n{reasons}")
+        st.caption(
+            f"Gates of ISO week {gates['iso_week'].iloc[0]} (a wave whose sites are all live: live, in hypercare "
+            f"until none of its sites holds a KPI red or unrecovered past 28 days)  \n{reasons}"
+        )
 
     st.subheader("Recovery curves")
     show_curves(current, catalogue, summary)
@@ -155,7 +165,12 @@ def main() -> None:
     if cells.empty:
         st.info("No live site with a baseline among the selected sites.")
     else:
-        st.caption("Days from go-live to recovery; '>N d': not recovered N days after go-live.")
+        st.caption(
+            "Days from go-live to recovery; '>N d': not recovered N days after go-live. Recovered: the trailing 7 "
+            "days within the recovery band of the pre-go-live baseline (the larger of the tolerance × baseline and "
+            "the KPI's minimum band) for 7 days. A higher-is-better KPI with a baseline of 0 (nothing before "
+            "go-live, e.g. active users) is not tracked: judge it on its target."
+        )
         st.altair_chart(
             charts.rag_heatmap(
                 cells,
@@ -180,9 +195,9 @@ def main() -> None:
 
     st.subheader("Sites holding a wave back")
     if week_start is None:
-        st.info("Wave gates need `marts.wave_gates` and `marts.site_scorecard`.")
+        st.info("This warehouse has no wave gates yet: re-publish it with `observatory run`.")
     else:
-        show_holding(current, week_start, dict(zip(catalogue["kpi"], catalogue["kpi_name"], strict=True)))
+        show_holding(current, week_start)
 
 
 main()

@@ -23,32 +23,57 @@ COLUMNS = {
     "grain": "Grain",
     "entities_read": "Entities read",
     "target": "Target",
-    "amber_threshold": "Amber threshold",
-    "red_threshold": "Red threshold",
+    "amber_threshold": "Amber from",
+    "red_threshold": "Red beyond",
+    "needs_go_live": "Needs go-live",
     "recovery_tolerance": "Recovery tolerance",
+    "recovery_min_tolerance": "Minimum recovery band",
 }
-OVERVIEW = ["KPI", "Family", "Unit", "Better when", "Roll-up", "Target", "Source standard"]
+OVERVIEW = ["KPI", "Family", "Unit", "Better when", "Roll-up", "Status bands", "Source standard"]
+# The status rule and the recovery rule in words (docs/kpis.md "Targets and status", "Hypercare").
+RULES = (
+    "**Status** (the marts' rule, `macros/kpi/rag_status.sql`): **on track** at or better than the target; **at "
+    "risk** (amber) worse than the target but at or better than the red threshold; **off track** (red) beyond it. "
+    "Adoption KPIs (they need the new system) read **not live** at a site before its go-live. **Recovered** after "
+    "go-live: the trailing 7 days within the recovery band of the pre-go-live baseline for 7 days in a row; the "
+    "band is the larger of the recovery tolerance × baseline and the KPI's minimum recovery band, and a "
+    "higher-is-better KPI whose baseline is 0 is not tracked for recovery."
+)
+# Where a reader finds the full text, in the project's repository (named, not linked: the app needs no network).
+SOURCES = (
+    "The contract these definitions implement: `docs/contract/KPIS.md` in the project's repository (its copy of "
+    "the shared KPI contract). How the project reads it, and where targets, hypercare and rollout gates come "
+    "from: `docs/kpis.md`."
+)
 
 
 def overview(table: pd.DataFrame, units: pd.Series) -> pd.DataFrame:
     return table.assign(
-        Target=[components.format_value(value, unit) for value, unit in zip(table["Target"], units, strict=True)],
-        **{"Better when": table["Better when"].map({"higher": "higher", "lower": "lower"}).fillna("")},
+        **{
+            "Status bands": [
+                components.band_text(direction, target, red, unit)
+                for direction, target, red, unit in zip(
+                    table["Better when"], table["Target"], table["Red beyond"], units, strict=True
+                )
+            ],
+            "Better when": table["Better when"].map({"higher": "higher", "lower": "lower"}).fillna(""),
+        },
     )[OVERVIEW]
 
 
 def definition(row: pd.Series) -> str:
     unit = row["unit"]
     if pd.notna(row.get("target")):
-        at_least, beyond = ("at or above", "below") if row["direction"] == "higher" else ("at or below", "above")
+        minimum = row.get("recovery_min_tolerance")
         thresholds = (
-            f"target {components.format_value(row['target'], unit)}; green {at_least} "
-            f"{components.format_value(row['amber_threshold'], unit)}, red {beyond} "
-            f"{components.format_value(row['red_threshold'], unit)}; recovered within "
-            f"{row['recovery_tolerance']:.0%} of the pre-go-live baseline"
+            components.band_text(row["direction"], row["target"], row["red_threshold"], unit)
+            + f"; recovered within {row['recovery_tolerance']:.0%} of the pre-go-live baseline"
+            + ("" if pd.isna(minimum) else f", at least {components.format_value(minimum, unit)}")
         )
     else:
         thresholds = "no target"
+    if row.get("needs_go_live"):
+        thresholds += "; needs the new system: 'not live' before a site's go-live"
     roll_up = (
         "level: adds across sites; over a period, the period's last day"
         if row["aggregation"] == "level"
@@ -75,6 +100,7 @@ def main() -> None:
         "What exactly does each KPI count? Definitions follow WERC DC Measures, ASCM SCOR and APQC where a "
         "standard exists; roll-ups are always sum(numerator) / sum(denominator).",
     )
+    st.caption(SOURCES)
     if not components.require(["marts.kpi_definitions"], "The KPI dictionary"):
         return
     dictionary = data.kpi_dictionary()
@@ -89,6 +115,7 @@ def main() -> None:
     if search:
         text = shown[list(COLUMNS)].astype(str).agg(" ".join, axis=1)
         shown = shown[text.str.contains(search, case=False, regex=False)]
+    st.markdown(RULES)
     st.caption(f"{len(shown)} of {len(dictionary)} KPIs.")
     table = shown[list(COLUMNS)].rename(columns=COLUMNS)
     st.dataframe(overview(table, shown["unit"]), hide_index=True, width="stretch", height=38 + 35 * len(table))

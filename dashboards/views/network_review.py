@@ -8,14 +8,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
+from dashboards import charts, components, data, filters, report
 
 TILES_PER_ROW = 5
-GATE_BADGES = {"proceed": "green", "hold": "orange", "pause": "red"}
+GATE_BADGES = {"proceed": "green", "hold": "orange", "pause": "red", "live": "blue"}
 
 
 def network_tiles(current: filters.Filters, catalogue: pd.DataFrame) -> pd.DataFrame:
-    """One row per KPI: the network value over the period, RAG, and the change against the previous period."""
+    """One row per KPI: the network value over the period, its status, and the change against the previous period."""
     now = data.kpi_rollup(list(current.site_ids), current.start_date, current.end_date)
     previous_start, previous_end = data.previous_period(current.start_date, current.end_date)
     before = data.kpi_rollup(list(current.site_ids), previous_start, previous_end)
@@ -55,7 +55,10 @@ def show_tile(tile: pd.Series, previous_label: str, site_count: int) -> None:
         help=f"{tile['direction'].capitalize()} is better. Change against {previous_label}."
         + (f" {tile['numerator']:,.0f} in total across {site_count} sites." if per_site and not suppressed else ""),
     )
-    st.caption(("per site · " if per_site else "") + f"target {components.format_value(tile['target'], tile['unit'])}")
+    st.caption(
+        ("per site · " if per_site else "")
+        + components.band_text(tile["direction"], tile["target"], tile["red_threshold"], tile["unit"])
+    )
     components.rag_badge(None if suppressed else tile["rag_status"])
 
 
@@ -72,11 +75,22 @@ def site_cells(current: filters.Filters, catalogue: pd.DataFrame, names: dict[st
     cells = data.kpi_rollup(list(current.site_ids), current.start_date, current.end_date, by_site=True)
     cells = cells.merge(catalogue[["kpi", "kpi_name", "unit", "display_order"]], on="kpi")
     cells["site_name"] = cells["site_id"].map(names)
+    cells["bands"] = [
+        components.band_text(direction, target, red, unit)
+        for direction, target, red, unit in zip(
+            cells["direction"], cells["target"], cells["red_threshold"], cells["unit"], strict=True
+        )
+    ]
     cells["label"] = [
         components.format_value(value, unit, bool(suppressed))
         for value, unit, suppressed in zip(cells["value"], cells["unit"], cells["is_suppressed"], strict=True)
     ]
-    cells["rag_status"] = cells["rag_status"].fillna("no target").where(~cells["is_suppressed"], "no target")
+    cells["rag_status"] = (
+        cells["rag_status"]
+        .replace({components.NOT_LIVE: "not live"})
+        .fillna("no target")
+        .where(~cells["is_suppressed"], "no target")
+    )
     return components.hide_suppressed(
         cells.sort_values(["display_order", "site_id"]), ["value", "numerator", "denominator"]
     )
@@ -99,7 +113,13 @@ def show_movers(movers: pd.DataFrame) -> None:
                 components.format_change(change, unit)
                 for change, unit in zip(movers["change_vs_previous_week"], movers["unit"], strict=True)
             ],
-            "Status": [components.RAG_WORDS.get(status, "No target") for status in movers["rag_status"]],
+            "Status": [components.status_words(status) for status in movers["rag_status"]],
+            "Bands": [
+                components.band_text(direction, target, red, unit)
+                for direction, target, red, unit in zip(
+                    movers["direction"], movers["target"], movers["red_threshold"], movers["unit"], strict=True
+                )
+            ],
         }
     )
     st.dataframe(components.style_status(shown, "Status"), hide_index=True, width="stretch")
@@ -116,6 +136,7 @@ def main() -> None:
         ["marts.kpi_definitions", "staging.stg_reference__kpi_targets"], "The network review"
     ):
         return
+    report.download_button(list(current.site_ids), current.end_date)
     catalogue = data.kpi_catalogue()
     sites = data.sites()
     names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
@@ -125,12 +146,14 @@ def main() -> None:
     st.subheader("Network KPIs")
     st.caption(
         f"{current.period_label}: sum of numerators over sum of denominators across the selected sites and days; "
-        f"backlogs and other level KPIs on the period's last day. Changes against {previous_label}; green is better."
+        f"backlogs and other level KPIs on the period's last day. Changes against {previous_label}; green is better. "
+        "Status: on track at or better than target, at risk within the amber band, off track beyond it; adoption "
+        "KPIs read 'Not live' until a selected site has gone live."
     )
     tiles = network_tiles(current, catalogue)
     show_tiles(tiles, previous_label, len(current.site_ids))
     tile_columns = ["kpi", "kpi_name", "unit", "numerator", "denominator", "value", "previous_value", "change",
-                    "rag_status", "target", "is_suppressed"]  # fmt: skip
+                    "rag_status", "direction", "target", "red_threshold", "is_suppressed"]  # fmt: skip
     components.csv_download(
         tiles[tile_columns].assign(start_date=current.start_date, end_date=current.end_date),
         "network_review_kpis",
@@ -150,6 +173,7 @@ def main() -> None:
                 alt.Tooltip("kpi_name:N", title="KPI"),
                 alt.Tooltip("label:N", title="Value"),
                 alt.Tooltip("rag_status:N", title="Status"),
+                alt.Tooltip("bands:N", title="Bands"),
                 alt.Tooltip("numerator:Q", title="Numerator", format=",.1f"),
                 alt.Tooltip("denominator:Q", title="Denominator", format=",.1f"),
             ],
@@ -157,7 +181,7 @@ def main() -> None:
         width="stretch",
     )
     cell_columns = ["site_id", "site_name", "kpi", "kpi_name", "numerator", "denominator", "value", "rag_status",
-                    "is_suppressed"]  # fmt: skip
+                    "target", "red_threshold", "is_suppressed"]  # fmt: skip
     components.csv_download(
         cells[cell_columns].assign(start_date=current.start_date, end_date=current.end_date),
         "network_review_site_kpis",
@@ -186,14 +210,26 @@ def main() -> None:
         show_movers(movers)
 
     st.subheader("Wave gates")
-    st.caption(f"May the wave go live? Judged on the previous wave's live sites in week {week_label}.")
+    st.caption(
+        f"May the wave go live? Judged on the previous wave's live sites in week {week_label}; a wave whose sites "
+        "are all live shows LIVE and whether it is still in hypercare."
+    )
     if gates.empty:
         st.info("No wave gate for this week.")
     for column, gate in zip(st.columns(max(len(gates), 3)), gates.itertuples(), strict=False):
         with column, st.container(border=True):
-            badge = GATE_BADGES.get(gate.gate_status, "gray")
-            st.markdown(f"**{gate.rollout_wave}** &nbsp; :{badge}-badge[{gate.gate_status.upper()}]")
-            st.caption(gate.gate_reason)
+            show_gate(gate)
+
+
+def show_gate(gate: object) -> None:
+    """A wave's gate: its status, the sites that block it and what must improve there (marts.wave_gates)."""
+    status = str(gate.gate_status)
+    badge = GATE_BADGES.get(status, "gray")
+    state = f" · {gate.exit_state}" if status == "live" and isinstance(gate.exit_state, str) else ""
+    st.markdown(f"**{gate.rollout_wave}** &nbsp; :{badge}-badge[{status.upper()}]{state}")
+    if isinstance(gate.blocking_sites, str):
+        st.markdown(f"Held by **{gate.blocking_sites}**")
+    st.caption(str(gate.gate_reason))
 
 
 main()

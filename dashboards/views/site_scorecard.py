@@ -6,15 +6,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
+from dashboards import charts, components, data, filters, report
 
 SITE_PARAMETER = "scorecard_site"
 KPI_PARAMETER = "scorecard_kpi"
 WEEKS_IN_STRIP = 12
 
 
-def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame) -> pd.DataFrame:
-    """Every KPI of the site over the period with target, RAG, baseline and the peer band."""
+def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame, is_live: bool) -> pd.DataFrame:
+    """Every KPI of the site over the period with its status and bands, baseline and the peer band."""
     values = data.kpi_rollup([site_id], current.start_date, current.end_date, by_site=True)
     table = catalogue.merge(
         values[["kpi", "numerator", "denominator", "value", "rag_status", "is_suppressed"]], on="kpi", how="left"
@@ -32,6 +32,8 @@ def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame) -
             table["value"], table["band_low"], table["band_high"], table["direction"], strict=True
         )
     ]
+    # A KPI that needs the new system has no status before go-live, also where it has no value at all.
+    table.loc[table["needs_go_live"].astype(bool) & (not is_live), "rag_status"] = components.NOT_LIVE
     hidden = table["is_suppressed"]
     table.loc[hidden, "rag_status"] = None
     table.loc[hidden, "vs_peers"] = ""
@@ -58,9 +60,21 @@ def shown_table(table: pd.DataFrame) -> pd.DataFrame:
         {
             "KPI": table["kpi_name"],
             "Value": formatted("value"),
-            "Status": [components.RAG_WORDS.get(status, "–") for status in table["rag_status"]],
-            "Target": [
-                components.format_value(value, unit) for value, unit in zip(table["target"], table["unit"], strict=True)
+            "Status": [
+                "–"
+                if suppressed
+                else "No data"
+                if pd.isna(value) and status != components.NOT_LIVE
+                else components.status_words(status)
+                for status, suppressed, value in zip(
+                    table["rag_status"], table["is_suppressed"], table["value"], strict=True
+                )
+            ],
+            "Target and bands": [
+                components.band_text(direction, target, red, unit)
+                for direction, target, red, unit in zip(
+                    table["direction"], table["target"], table["red_threshold"], table["unit"], strict=True
+                )
             ],
             "Baseline": [
                 components.format_value(value, unit)
@@ -113,23 +127,28 @@ def main() -> None:
             else (f"go-live planned {site['go_live_date']:%d %b %Y}" if pd.notna(site["go_live_date"]) else "not live")
         )
     )
+    report.download_button(in_scope, current.end_date, site_id)
     catalogue = data.kpi_catalogue()
 
     st.subheader(f"Every KPI, {current.period_label}")
-    table = kpi_table(site_id, current, catalogue)
+    table = kpi_table(site_id, current, catalogue, live)
     shown = shown_table(table)
     st.dataframe(
         components.style_status(shown, "Status"),
         hide_index=True,
         width="stretch",
         height=38 + 35 * len(shown),
-        column_config={"KPI": st.column_config.TextColumn(width="medium")},
+        column_config={
+            "KPI": st.column_config.TextColumn(width="medium"),
+            "Target and bands": st.column_config.TextColumn(width="large"),
+        },
     )
     st.caption(
-        "Value: sum of numerators over sum of denominators over the period (level KPIs: its last day); status "
-        "against the KPI's thresholds. Baseline: the 28 days before go-live (vs baseline in the KPI's unit, "
-        "percentage points for rates). Peer band: the middle half (25th–75th percentile) of all sites' values over "
-        f"the same days. User KPIs of fewer than {data.MIN_GROUP_USERS} users: '{data.SUPPRESSED_LABEL}'."
+        "Value: sum of numerators over sum of denominators over the period (level KPIs: its last day). Status: "
+        "on track at or better than target, at risk within the amber band, off track beyond it; adoption KPIs "
+        "read 'Not live' before the site's go-live. Baseline: the 28 days before go-live (vs baseline in the KPI's "
+        "unit, percentage points for rates). Peer band: the middle half (25th–75th percentile) of all sites' values "
+        f"over the same days. User KPIs of fewer than {data.MIN_GROUP_USERS} users: '{data.SUPPRESSED_LABEL}'."
     )
     components.csv_download(
         table[
@@ -141,7 +160,9 @@ def main() -> None:
                 "denominator",
                 "value",
                 "rag_status",
+                "direction",
                 "target",
+                "red_threshold",
                 "baseline",
                 "vs_baseline",
                 "band_low",
@@ -158,6 +179,7 @@ def main() -> None:
     kpi = st.selectbox("KPI", catalogue["kpi"].tolist(), key=KPI_PARAMETER, bind="query-params", format_func=names.get)
     weekly = data.site_weekly([site_id], catalogue["kpi"].tolist(), data.kpi_date_range()[0], current.end_date)
     chosen = weekly[weekly["kpi"] == kpi].assign(kpi_name=names.get(kpi))
+    chosen = chosen.assign(status=[components.status_words(status) for status in chosen["rag_status"]])
     details = catalogue.set_index("kpi").loc[kpi]
     baseline = table.set_index("kpi").loc[kpi, "baseline"]
     axis = components.axis_format(details["unit"])
@@ -173,17 +195,23 @@ def main() -> None:
             tooltip=[
                 alt.Tooltip("iso_week:N", title="Week"),
                 alt.Tooltip("value:Q", title="Value", format=axis),
-                alt.Tooltip("rag_status:N", title="Status"),
+                alt.Tooltip("status:N", title="Status"),
             ],
-            references={"target": details["target"], "baseline": baseline},
+            references={"target": details["target"], "red threshold": details["red_threshold"], "baseline": baseline},
             highlight=(current.start_date, current.end_date),
         ),
         width="stretch",
     )
 
     st.subheader("Every KPI by week")
-    strip = weekly.merge(catalogue[["kpi", "kpi_name", "unit"]], on="kpi")
-    strip["rag_status"] = strip["rag_status"].fillna("no target")
+    strip = weekly.merge(catalogue[["kpi", "kpi_name", "unit", "direction"]], on="kpi")
+    strip["rag_status"] = strip["rag_status"].replace({components.NOT_LIVE: "not live"}).fillna("no target")
+    strip["bands"] = [
+        components.band_text(direction, target, red, unit)
+        for direction, target, red, unit in zip(
+            strip["direction"], strip["target"], strip["red_threshold"], strip["unit"], strict=True
+        )
+    ]
     strip["label"] = [
         components.format_value(value, unit, bool(suppressed))
         for value, unit, suppressed in zip(strip["value"], strip["unit"], strip["is_suppressed"], strict=True)
@@ -202,6 +230,7 @@ def main() -> None:
                 alt.Tooltip("iso_week:N", title="Week"),
                 alt.Tooltip("label:N", title="Value"),
                 alt.Tooltip("rag_status:N", title="Status"),
+                alt.Tooltip("bands:N", title="Bands"),
             ],
         ),
         width="stretch",
@@ -244,14 +273,18 @@ def main() -> None:
         if components.require(["marts.data_quality"], "Data-quality issues"):
             issues = data.site_data_quality_issues(site_id)
             if issues is None:
-                st.caption("`marts.data_quality` does not attribute issues to sites yet: the network's largest issues.")
+                st.caption(
+                    "The data-quality report does not attribute issues to sites yet: the network's largest issues."
+                )
                 issues = data.data_quality_issues()
             top = issues.head(10)
             if top.empty:
                 st.success("No open data-quality issue.")
             else:
                 st.dataframe(
-                    top[["issue_count", "entity", "column_name", "reason", "issue_category", "file_name"]].rename(
+                    components.blanks_as_dashes(
+                        top[["issue_count", "entity", "column_name", "reason", "issue_category", "file_name"]]
+                    ).rename(
                         columns={
                             "issue_count": "Rows",
                             "entity": "Entity",

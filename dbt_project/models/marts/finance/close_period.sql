@@ -1,7 +1,9 @@
 {#- marts.close_period: one row per (legal_entity, period) with close tasks (KPIS.md "Finance close").
     Local dates use the legal entity's time zone (int_legal_entity_timezones); a legal entity without any
     site has no time zone, so its close_days is null (reported in marts.data_quality). No rows unless
-    close_tasks and sites were delivered; post_close_adjustments is null unless close_adjustments was. -#}
+    close_tasks and sites were delivered; post_close_adjustments is null unless close_adjustments was.
+    close_status grades close_days against the days_to_close row of kpi_targets by the scorecards' rule
+    (rag_status: on track at or better than target, at risk up to red_threshold, off track beyond). -#}
 with
 
 close_tasks as (
@@ -18,6 +20,15 @@ legal_entity_timezones as (
 
 entity_deliveries as (
     select * from {{ ref('int_entity_deliveries') }}
+),
+
+close_target as (
+    select
+        direction,
+        cast(target as {{ type_double() }}) as close_days_target,
+        cast(red_threshold as {{ type_double() }}) as close_days_red_threshold
+    from {{ ref('stg_reference__kpi_targets') }}
+    where kpi = 'days_to_close'
 ),
 
 deliveries as (
@@ -122,9 +133,20 @@ final as (
         period_close_days.period_end_date,
         period_close_days.is_closed,
         period_close_days.closed_at,
-        period_close_days.task_count
+        period_close_days.task_count,
+        period_close_days.on_time_task_count,
+        period_close_days.task_count - period_close_days.on_time_task_count as late_task_count,
+        close_target.close_days_target,
+        close_target.close_days_red_threshold,
+        {{ rag_status(
+            'period_close_days.close_days',
+            'close_target.direction',
+            'close_target.close_days_target',
+            'close_target.close_days_red_threshold',
+        ) }} as close_status
     from period_close_days
     cross join deliveries
+    left join close_target on 1 = 1
     left join adjustments_after_close
         on
             period_close_days.legal_entity = adjustments_after_close.legal_entity

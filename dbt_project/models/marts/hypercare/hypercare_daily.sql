@@ -2,9 +2,12 @@
     before go-live (or the KPI's first day at the site, if later) to the KPI's last day there, at most the
     site's last calendar day, with or without a kpi_daily row: the daily value, the trailing 7-day value
     (sum over sum), the baseline (the 28 local days before go-live, sum over sum, level KPIs too), values
-    relative to it, and when the KPI recovered (KPIS.md "Hypercare"): the first day at or after go-live from
-    which the trailing 7-day value is within recovery_tolerance of the baseline (kpi_targets direction) on
-    that day and each of the 6 days after it. -#}
+    relative to it, and when the KPI recovered (docs/kpis.md "Hypercare"): the first day at or after go-live
+    from which the trailing 7-day value is within the recovery band of the baseline on that day and each of
+    the 6 days after it. The band is the larger of recovery_tolerance x baseline (kpi_targets) and the KPI's
+    recovery_min_tolerance (KPI dictionary, in its unit), so a near-zero baseline still has a band; a
+    higher-is-better KPI whose baseline is 0 (nothing before go-live to fall from, e.g. users of a system
+    not yet in use) is not tracked for recovery. -#}
 with
 
 kpi_daily as (
@@ -17,6 +20,10 @@ sites as (
 
 kpi_targets as (
     select * from {{ ref('stg_reference__kpi_targets') }}
+),
+
+kpi_definitions as (
+    select * from {{ ref('kpi_definitions') }}
 ),
 
 calendar as (
@@ -128,7 +135,8 @@ compared as (
         baselines.baseline_denominator,
         baselines.baseline_numerator / nullif(baselines.baseline_denominator, 0) as baseline,
         kpi_targets.direction,
-        cast(kpi_targets.recovery_tolerance as {{ type_double() }}) as recovery_tolerance
+        cast(kpi_targets.recovery_tolerance as {{ type_double() }}) as recovery_tolerance,
+        coalesce(kpi_definitions.recovery_min_tolerance, 0) as recovery_min_tolerance
     from daily_values
     inner join live_site_kpis
         on
@@ -139,19 +147,30 @@ compared as (
             daily_values.site_id = baselines.site_id
             and daily_values.kpi = baselines.kpi
     left join kpi_targets on daily_values.kpi = kpi_targets.kpi
+    left join kpi_definitions on daily_values.kpi = kpi_definitions.kpi
+),
+
+recovery_bands as (
+    select
+        *,
+        greatest(abs(baseline) * recovery_tolerance, recovery_min_tolerance) as recovery_band,
+        coalesce(baseline is not null and not (direction = 'higher' and baseline = 0), false)
+            as is_recovery_tracked
+    from compared
 ),
 
 tolerance_checks as (
     select
         *,
         coalesce(
-            case
-                when direction = 'higher' then trailing_7_day_value >= baseline * (1 - recovery_tolerance)
-                when direction = 'lower' then trailing_7_day_value <= baseline * (1 + recovery_tolerance)
+            is_recovery_tracked
+            and case
+                when direction = 'higher' then trailing_7_day_value >= baseline - recovery_band
+                when direction = 'lower' then trailing_7_day_value <= baseline + recovery_band
             end,
             false
         ) as is_within_tolerance
-    from compared
+    from recovery_bands
 ),
 
 {# The day grid is dense, so 7 rows are 7 consecutive days; a day whose next 6 days are not all in the
@@ -199,6 +218,9 @@ final as (
             as trailing_7_day_value_relative_to_baseline,
         recovery_windows.direction,
         recovery_windows.recovery_tolerance,
+        recovery_windows.recovery_min_tolerance,
+        recovery_windows.recovery_band,
+        recovery_windows.is_recovery_tracked,
         recovery_windows.is_within_tolerance,
         recoveries.recovered_on,
         {{ days_between('recovery_windows.go_live_date', 'recoveries.recovered_on') }} as days_to_recover,  -- noqa: LT05

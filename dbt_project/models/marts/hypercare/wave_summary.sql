@@ -1,6 +1,7 @@
 {#- marts.wave_summary: one row per rollout wave: its sites and how many are live, its go-live dates, how many
-    of its live sites' KPIs (those with a baseline) have recovered, and its worst site - the live site with
-    the most unrecovered KPIs (ties: the longest days_to_recover, then site_id). -#}
+    of its live sites' KPIs tracked for recovery (hypercare_daily.is_recovery_tracked) have recovered, and its
+    worst site - the live site with the most unrecovered KPIs (ties: the longest days_to_recover, then
+    site_id). -#}
 with
 
 waves as (
@@ -23,7 +24,7 @@ site_kpi_recoveries as (
         recovered_on,
         days_to_recover
     from hypercare
-    where baseline is not null
+    where is_recovery_tracked
 ),
 
 site_recoveries as (

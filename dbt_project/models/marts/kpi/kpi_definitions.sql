@@ -21,6 +21,8 @@ dictionary as (
         {{ sql_text(kpi['entities'] | join(', ')) }} as entities_read,
         {{ sql_double(kpi.get('min_value')) }} as min_value,
         {{ sql_double(kpi.get('max_value')) }} as max_value,
+        {{ 'true' if kpi.get('needs_go_live') else 'false' }} as needs_go_live,
+        {{ sql_double(kpi.get('recovery_min_tolerance')) }} as recovery_min_tolerance,
         {{ loop.index }} as display_order
     {{- '\n    union all' if not loop.last }}
     {%- else %}
@@ -31,6 +33,8 @@ dictionary as (
         {% endfor -%}
         {{ sql_double(none) }} as min_value,
         {{ sql_double(none) }} as max_value,
+        false as needs_go_live,
+        {{ sql_double(none) }} as recovery_min_tolerance,
         0 as display_order
     where false
     {%- endfor %}
@@ -54,6 +58,8 @@ final as (
         entities_read,
         min_value,
         max_value,
+        needs_go_live,
+        recovery_min_tolerance,
         display_order
     from dictionary
 )

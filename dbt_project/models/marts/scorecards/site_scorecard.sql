@@ -1,5 +1,5 @@
 {#- marts.site_scorecard: per site, ISO week and KPI: the week's value (sum over sum; level KPIs the week's
-    last day), target and RAG status, the change against the previous ISO week, and the gate of the site's
+    last day), target, red threshold and status (rag_status: green / amber / red / not_live), the change against the previous ISO week, and the gate of the site's
     rollout wave that week (marts.wave_gates). -#}
 with
 
@@ -48,10 +48,13 @@ final as (
         with_previous_week.red_threshold,
         with_previous_week.is_on_target,
         with_previous_week.rag_status,
+        with_previous_week.needs_go_live,
+        with_previous_week.is_before_go_live,
         with_previous_week.previous_week_value,
         with_previous_week.previous_week_rag_status,
         wave_gates.gate_status,
         wave_gates.gate_reason,
+        wave_gates.exit_state,
         coalesce(sites.go_live_date <= with_previous_week.week_end_date, false) as is_live,
         with_previous_week.value - with_previous_week.previous_week_value as change_vs_previous_week
     from with_previous_week

@@ -1,13 +1,13 @@
-{#- marts.wave_gates: per rollout wave and ISO week, whether the wave may go live (proceed / hold / pause),
-    judged on the live sites of the previous wave that week (rules and thresholds in rollout_gate_rules()
-    and docs/kpis.md "Rollout gates"):
-    - pause: a live site of the previous wave has >= pause_red_kpis_per_site red KPIs in the week, or a KPI of
-      it (with a baseline) is unrecovered more than pause_unrecovered_days after its go-live;
-    - hold: the previous wave has no live site yet, or one of its live sites has a red KPI in the week, or a
-      KPI unrecovered more than hold_unrecovered_days after its go-live;
-    - proceed: otherwise; the first wave always proceeds (it has no previous wave to learn from).
-    A KPI counts as recovered in a week once its recovery is confirmed: recovered_on + 6 days <= week end. -#}
-{%- set rules = rollout_gate_rules() -%}
+{#- marts.wave_gates: per rollout wave and ISO week, whether the wave may go live, judged on the verdicts of
+    the previous wave's live sites that week (marts.wave_gate_sites; rules and thresholds in
+    rollout_gate_rules() and docs/kpis.md "Rollout gates"):
+    - live: every site of the wave is live by the week's end - no gate; exit_state says whether the wave is
+      still in hypercare (a site of its own with a hold or pause verdict) or has exited it;
+    - proceed: the first wave (nothing to learn from yet), or no previous-wave site holds it;
+    - pause: a live site of the previous wave has a pause verdict;
+    - hold: the previous wave has no live site yet, or one of its live sites has a hold verdict.
+    blocking_sites names the sites behind a hold or pause and gate_reason what must improve there; the
+    previous wave's counts (live sites, red and unrecovered KPIs) are kept for the pages. -#}
 with
 
 waves as (
@@ -22,8 +22,8 @@ sites as (
     select * from {{ ref('stg_erp__sites') }}
 ),
 
-hypercare as (
-    select * from {{ ref('hypercare_daily') }}
+gate_sites as (
+    select * from {{ ref('wave_gate_sites') }}
 ),
 
 weeks as (
@@ -34,69 +34,51 @@ weeks as (
     from weekly_kpis
 ),
 
-previous_wave_live_sites as (
+wave_sites_live as (
     select
         waves.rollout_wave,
         weeks.week_start_date,
-        weeks.week_end_date,
-        sites.site_id,
-        sites.go_live_date
+        count(*) as site_count,
+        count(case when sites.go_live_date <= weeks.week_end_date then 1 end) as live_site_count
     from waves
     cross join weeks
-    inner join sites
-        on
-            waves.previous_rollout_wave = sites.rollout_wave
-            and weeks.week_end_date >= sites.go_live_date
+    inner join sites on waves.rollout_wave = sites.rollout_wave
+    group by waves.rollout_wave, weeks.week_start_date
 ),
 
-site_red_kpis as (
+previous_wave as (
     select
-        site_id,
-        week_start_date,
-        count(*) as red_kpis
-    from weekly_kpis
-    where rag_status = 'red'
-    group by site_id, week_start_date
-),
-
-site_kpi_recoveries as (
-    select distinct
-        site_id,
-        kpi,
-        go_live_date,
-        recovered_on
-    from hypercare
-    where baseline is not null
-),
-
-unrecovered_kpis as (
-    select
-        previous_wave_live_sites.rollout_wave,
-        previous_wave_live_sites.week_start_date,
-        count(*) as unrecovered_kpis,
-        max({{ days_between('site_kpi_recoveries.go_live_date', 'previous_wave_live_sites.week_end_date') }})
-            as longest_days_unrecovered
-    from previous_wave_live_sites
-    inner join site_kpi_recoveries on previous_wave_live_sites.site_id = site_kpi_recoveries.site_id
-    where
-        site_kpi_recoveries.recovered_on is null
-        or {{ add_days('site_kpi_recoveries.recovered_on', 6) }} > previous_wave_live_sites.week_end_date
-    group by previous_wave_live_sites.rollout_wave, previous_wave_live_sites.week_start_date
-),
-
-red_kpis as (
-    select
-        previous_wave_live_sites.rollout_wave,
-        previous_wave_live_sites.week_start_date,
+        waves.rollout_wave,
+        gate_sites.week_start_date,
         count(*) as live_sites,
-        coalesce(sum(site_red_kpis.red_kpis), 0) as red_kpis,
-        coalesce(max(site_red_kpis.red_kpis), 0) as most_red_kpis_at_one_site
-    from previous_wave_live_sites
-    left join site_red_kpis
-        on
-            previous_wave_live_sites.site_id = site_red_kpis.site_id
-            and previous_wave_live_sites.week_start_date = site_red_kpis.week_start_date
-    group by previous_wave_live_sites.rollout_wave, previous_wave_live_sites.week_start_date
+        sum(gate_sites.red_kpi_count) as red_kpis,
+        max(gate_sites.red_kpi_count) as most_red_kpis_at_one_site,
+        sum(gate_sites.unrecovered_kpi_count) as unrecovered_kpis,
+        max(gate_sites.longest_days_unrecovered) as longest_days_unrecovered,
+        count(case when gate_sites.site_verdict = 'pause' then 1 end) as pausing_sites,
+        count(case when gate_sites.site_verdict = 'hold' then 1 end) as holding_sites,
+        {{ listagg("case when gate_sites.site_verdict = 'pause' then gate_sites.site_name end", "', '",
+            'order by gate_sites.site_id') }} as pausing_site_names,
+        {{ listagg("case when gate_sites.site_verdict = 'hold' then gate_sites.site_name end", "', '",
+            'order by gate_sites.site_id') }} as holding_site_names,
+        {{ listagg("case when gate_sites.site_verdict = 'pause' then gate_sites.site_reason end", "'; '",
+            'order by gate_sites.site_id') }} as pausing_reasons,
+        {{ listagg("case when gate_sites.site_verdict = 'hold' then gate_sites.site_reason end", "'; '",
+            'order by gate_sites.site_id') }} as holding_reasons
+    from waves
+    inner join gate_sites on waves.previous_rollout_wave = gate_sites.rollout_wave
+    group by waves.rollout_wave, gate_sites.week_start_date
+),
+
+own_wave as (
+    select
+        rollout_wave,
+        week_start_date,
+        count(case when site_verdict <> 'stable' then 1 end) as sites_in_hypercare,
+        {{ listagg("case when site_verdict <> 'stable' then site_reason end", "'; '", 'order by site_id') }}
+            as hypercare_reasons
+    from gate_sites
+    group by rollout_wave, week_start_date
 ),
 
 wave_weeks as (
@@ -107,48 +89,72 @@ wave_weeks as (
         weeks.week_start_date,
         weeks.week_end_date,
         weeks.iso_week,
-        unrecovered_kpis.longest_days_unrecovered,
-        coalesce(red_kpis.live_sites, 0) as previous_wave_live_sites,
-        coalesce(red_kpis.red_kpis, 0) as previous_wave_red_kpis,
-        coalesce(red_kpis.most_red_kpis_at_one_site, 0) as most_red_kpis_at_one_site,
-        coalesce(unrecovered_kpis.unrecovered_kpis, 0) as previous_wave_unrecovered_kpis
+        previous_wave.longest_days_unrecovered,
+        previous_wave.pausing_site_names,
+        previous_wave.holding_site_names,
+        previous_wave.pausing_reasons,
+        previous_wave.holding_reasons,
+        own_wave.hypercare_reasons,
+        coalesce(wave_sites_live.site_count, 0) as site_count,
+        coalesce(wave_sites_live.live_site_count, 0) as live_site_count,
+        coalesce(previous_wave.live_sites, 0) as previous_wave_live_sites,
+        coalesce(previous_wave.red_kpis, 0) as previous_wave_red_kpis,
+        coalesce(previous_wave.most_red_kpis_at_one_site, 0) as most_red_kpis_at_one_site,
+        coalesce(previous_wave.unrecovered_kpis, 0) as previous_wave_unrecovered_kpis,
+        coalesce(previous_wave.pausing_sites, 0) as pausing_sites,
+        coalesce(previous_wave.holding_sites, 0) as holding_sites,
+        coalesce(own_wave.sites_in_hypercare, 0) as sites_in_hypercare
     from waves
     cross join weeks
-    left join red_kpis
+    left join wave_sites_live
         on
-            waves.rollout_wave = red_kpis.rollout_wave
-            and weeks.week_start_date = red_kpis.week_start_date
-    left join unrecovered_kpis
+            waves.rollout_wave = wave_sites_live.rollout_wave
+            and weeks.week_start_date = wave_sites_live.week_start_date
+    left join previous_wave
         on
-            waves.rollout_wave = unrecovered_kpis.rollout_wave
-            and weeks.week_start_date = unrecovered_kpis.week_start_date
+            waves.rollout_wave = previous_wave.rollout_wave
+            and weeks.week_start_date = previous_wave.week_start_date
+    left join own_wave
+        on
+            waves.rollout_wave = own_wave.rollout_wave
+            and weeks.week_start_date = own_wave.week_start_date
+),
+
+gated as (
+    select
+        *,
+        case
+            when site_count > 0 and live_site_count = site_count then 'live'
+            when previous_rollout_wave is null then 'proceed'
+            when pausing_sites > 0 then 'pause'
+            when previous_wave_live_sites = 0 then 'hold'
+            when holding_sites > 0 then 'hold'
+            else 'proceed'
+        end as gate_status
+    from wave_weeks
 ),
 
 final as (
     select
         *,
         case
-            when previous_rollout_wave is null then 'proceed'
-            when most_red_kpis_at_one_site >= {{ rules['pause_red_kpis_per_site'] }} then 'pause'
-            when longest_days_unrecovered > {{ rules['pause_unrecovered_days'] }} then 'pause'
-            when previous_wave_live_sites = 0 then 'hold'
-            when previous_wave_red_kpis > 0 then 'hold'
-            when longest_days_unrecovered > {{ rules['hold_unrecovered_days'] }} then 'hold'
-            else 'proceed'
-        end as gate_status,
+            when gate_status = 'live' and sites_in_hypercare > 0 then 'in hypercare'
+            when gate_status = 'live' then 'exited hypercare'
+        end as exit_state,
         case
+            when gate_status = 'pause' then pausing_site_names
+            when gate_status = 'hold' then holding_site_names
+        end as blocking_sites,
+        case
+            when gate_status = 'live' and sites_in_hypercare > 0 then 'live, in hypercare: ' || hypercare_reasons
+            when gate_status = 'live' then 'live: every KPI recovered, none red'
             when previous_rollout_wave is null then 'first wave'
-            when most_red_kpis_at_one_site >= {{ rules['pause_red_kpis_per_site'] }}
-                then 'previous wave: a live site with {{ rules["pause_red_kpis_per_site"] }}+ red KPIs'
-            when longest_days_unrecovered > {{ rules['pause_unrecovered_days'] }}
-                then 'previous wave: a KPI unrecovered > {{ rules["pause_unrecovered_days"] }} days after go-live'
-            when previous_wave_live_sites = 0 then 'previous wave: no live site yet'
-            when previous_wave_red_kpis > 0 then 'previous wave: a live site with a red KPI'
-            when longest_days_unrecovered > {{ rules['hold_unrecovered_days'] }}
-                then 'previous wave: a KPI unrecovered > {{ rules["hold_unrecovered_days"] }} days after go-live'
-            else 'previous wave: stable'
+            when gate_status = 'pause' then 'previous wave ' || previous_rollout_wave || ': ' || pausing_reasons
+            when previous_wave_live_sites = 0 then 'previous wave ' || previous_rollout_wave || ': no live site yet'
+            when gate_status = 'hold' then 'previous wave ' || previous_rollout_wave || ': ' || holding_reasons
+            else 'previous wave ' || previous_rollout_wave || ': stable'
         end as gate_reason
-    from wave_weeks
+    from gated
 )
 
 select * from final

@@ -5,7 +5,7 @@ rules (file rejects, line rejects, versions, pseudonyms) stay in one place. This
 that schema as it is into schema ``raw`` of a PostgreSQL database (COPY, in one transaction, replacing what was
 there) and builds the dbt project there from the same SQL. Usage, after a DuckDB run of the same warehouse:
 
-    python -m orchestration.postgres --warehouse data/warehouse.duckdb
+    python -m orchestration.engines.postgres --warehouse data/warehouse.duckdb
 
 The database should compare text in code-point order, as DuckDB does (created with ``--locale=C`` or
 ``LC_COLLATE 'C'``): the models' min() over codes and their text orderings then agree across engines.
@@ -142,7 +142,7 @@ def dbt_command(target_path: Path, *arguments: str) -> list[str]:
 def run_dbt(settings: PostgresSettings, target_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     """dbt on the `postgres` target; the output is returned, the log is in target_path/dbt.log."""
     # PostgreSQL's JIT compiler spends minutes compiling the marts' wide queries, which run in seconds without it.
-    options = " ".join(filter(None, [os.environ.get("PGOPTIONS"), "-c jit=off"]))
+    options = " ".join(filter(None, [settings.options, "-c jit=off"]))
     environment = {**os.environ, **settings.environment(), "PGOPTIONS": options}
     return subprocess.run(dbt_command(target_path, *arguments), env=environment, capture_output=True, text=True)
 

@@ -8,11 +8,12 @@ DuckDB loader builds. Typing, validation, deduplication and row rejects are dbt 
 
 dbt-spark's session method runs Spark inside the dbt process, so the loader and dbt share one SparkSession
 (and so one catalog): ``build`` starts the session, loads, then runs dbt in-process (dbtRunner). The catalog
-(a Derby metastore) and the tables' files live under one folder per run, ``OBSERVATORY_SPARK_DIR``.
+(a Derby metastore) and the tables' files live under one folder per run, ``OBSERVATORY_SPARK_DIR``
+(settings.SparkSettings).
 
 Every run is a fresh catalog: every file present is a new delivery and is current. What the loader itself
 checks, as the DuckDB loader does: header lacks a required column, duplicate column, empty file, not UTF-8,
-spreadsheet or binary content (``ingest.read_csv_header`` and ``ingest.map_header``), and lines Spark's CSV
+spreadsheet or binary content (``deliveries.read_delivery``, shared with it), and lines Spark's CSV
 reader finds malformed (``columnNameOfCorruptRecord``). Unlike DuckDB's reader, Spark's pads a line with too
 few fields with nulls instead of calling it malformed; the row then fails the required-column checks in dbt.
 """
@@ -20,7 +21,6 @@ few fields with nulls instead of calling it malformed; the row then fails the re
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import time
@@ -31,36 +31,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orchestration.contract import Entity, load_contract
-from orchestration.ingest import FileRejected, discover_files, file_hash, map_header, read_csv_header
-from orchestration.settings import DBT_PROJECT_DIR, SAMPLE_EXTRACTS_DIR, Settings
+from orchestration.deliveries import (
+    Delivery,
+    DeliveryRecord,
+    FileRejected,
+    FileRejectRecord,
+    create_raw_tables,
+    discover_files,
+    file_hash,
+    read_delivery,
+    utc_now,
+)
+from orchestration.settings import DBT_PROJECT_DIR, SAMPLE_EXTRACTS_DIR, Settings, SparkSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 CORRUPT_COLUMN = "_corrupt_record"
 
-LOADER_DDL = {
-    "_deliveries": "entity string, file_name string, file_hash string, load_id string, loaded_at timestamp, "
-    "file_format string, rows_in bigint, rows_loaded bigint, rows_rejected bigint, status string, "
-    "message string, extra_columns array<string>, is_current boolean, file_modified_at timestamp",
-    "_folders": "entity string, is_delivered boolean, file_count int",
-    "_file_rejects": "entity string, file_name string, file_hash string, load_id string, column_name string, "
-    "reason string, message string, rows_in bigint",
-    "_line_rejects": "entity string, file_name string, file_hash string, load_id string, row_number bigint, "
-    "line_number bigint, column_name string, reason string, message string, raw_line string",
-}
-
 
 def spark_dir() -> Path:
     """The run's Spark folder (metastore, table files); profiles.yml reads the same variable."""
-    return Path(os.environ.get("OBSERVATORY_SPARK_DIR", "/tmp/observatory-spark")).resolve()
+    return SparkSettings.from_env().run_dir
 
 
 def spark_config(run_dir: Path) -> dict[str, str]:
     """The session settings of the `spark` output in profiles.yml (keep both in step)."""
+    settings = SparkSettings.from_env()
     return {
-        "spark.master": os.environ.get("OBSERVATORY_SPARK_MASTER", "local[2]"),
-        "spark.driver.memory": os.environ.get("OBSERVATORY_SPARK_DRIVER_MEMORY", "4g"),
+        "spark.master": settings.master,
+        "spark.driver.memory": settings.driver_memory,
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.ansi.enabled": "false",
         "spark.sql.shuffle.partitions": "2",
@@ -86,28 +86,16 @@ def start_session(run_dir: Path) -> SparkSession:
     return session
 
 
-@dataclass
-class SparkDelivery:
-    path: Path
-    digest: str
-    header: tuple[str, ...]
-    positions: dict[str, int]
-    extra: list[str]
-
-
 def ensure_raw_schema(spark: SparkSession, entities: Sequence[Entity]) -> None:
-    spark.sql("create database if not exists raw")
-    for name, columns in LOADER_DDL.items():
-        spark.sql(f"create table if not exists raw.{name} ({columns}) using parquet")
-    for entity in entities:
-        columns = ", ".join(f"`{name}` string" for name in entity.column_names)
-        spark.sql(
-            f"create table if not exists raw.{entity.name} ({columns}, _file_name string, _file_hash string, "
-            "_row_number bigint, _load_id string) using parquet"
-        )
+    for statement in create_raw_tables(entities, "spark"):
+        spark.sql(statement)
 
 
-def _contract_columns(entity: Entity, delivery: SparkDelivery, pseudonym_key: str) -> list[Any]:
+def _reject_parquet(path: Path) -> list[str]:
+    raise FileRejected("unsupported_format", f"{path.name}: the Spark loader reads CSV deliveries only")
+
+
+def _contract_columns(entity: Entity, delivery: Delivery, pseudonym_key: str) -> list[Any]:
     """Contract columns as text from the positional columns c0..cN; personal ones as the keyed hash of
     ingest._select_list (same key, same pseudonym on both engines)."""
     from pyspark.sql import functions as F
@@ -127,7 +115,7 @@ def _contract_columns(entity: Entity, delivery: SparkDelivery, pseudonym_key: st
     return columns
 
 
-def _read_batch(spark: SparkSession, batch: list[SparkDelivery]) -> DataFrame:
+def _read_batch(spark: SparkSession, batch: list[Delivery]) -> DataFrame:
     """Every row of same-header files, numbered within its file.
 
     multiLine makes each file one unsplit piece of one partition, read in order: monotonically_increasing_id
@@ -165,9 +153,9 @@ def _read_batch(spark: SparkSession, batch: list[SparkDelivery]) -> DataFrame:
 
 
 def load_batch(
-    spark: SparkSession, entity: Entity, batch: list[SparkDelivery], load_id: str, pseudonym_key: str
-) -> list[tuple]:
-    """Load one batch into raw.<entity> and raw._line_rejects; return its raw._deliveries rows."""
+    spark: SparkSession, entity: Entity, batch: list[Delivery], load_id: str, pseudonym_key: str
+) -> list[DeliveryRecord]:
+    """Load one batch into raw.<entity> and raw._line_rejects; return its delivery records."""
     from pyspark.sql import functions as F
 
     hashes = spark.createDataFrame(
@@ -205,22 +193,12 @@ def load_batch(
             ).write.insertInto("raw._line_rejects")
     finally:
         rows.unpersist()
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    loaded_at = utc_now()
     records = []
     for delivery in batch:
         total, malformed = counts.get(delivery.path.name, (0, 0))
-        records.append(
-            (
-                entity.name, delivery.path.name, delivery.digest, load_id, now, "csv", total, total - malformed,
-                malformed, "loaded", f"{malformed} malformed line(s)" if malformed else None, delivery.extra, True,
-                _modified_at(delivery.path),
-            )
-        )  # fmt: skip
+        records.append(DeliveryRecord.loaded(entity, delivery, load_id, loaded_at, total - malformed, malformed))
     return records
-
-
-def _modified_at(path: Path) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -228,18 +206,18 @@ class LoaderRecords:
     """Rows of the loader's own tables, written once at the end of a load (each write is a Spark job and a
     metastore commit)."""
 
-    deliveries: list[tuple] = field(default_factory=list)
-    folders: list[tuple] = field(default_factory=list)
-    file_rejects: list[tuple] = field(default_factory=list)
+    deliveries: list[DeliveryRecord] = field(default_factory=list)
+    folders: list[tuple[str, bool, int]] = field(default_factory=list)
+    file_rejects: list[FileRejectRecord] = field(default_factory=list)
 
     def write(self, spark: SparkSession) -> None:
         for name, rows in (
-            ("_deliveries", self.deliveries),
+            ("_deliveries", [record.as_row() for record in self.deliveries]),
             ("_folders", self.folders),
-            ("_file_rejects", self.file_rejects),
+            ("_file_rejects", [record.as_row() for record in self.file_rejects]),
         ):
             if rows:
-                spark.createDataFrame(rows, LOADER_DDL[name]).write.insertInto(f"raw.{name}")
+                spark.createDataFrame(rows, spark.table(f"raw.{name}").schema).write.insertInto(f"raw.{name}")
 
 
 def load_entity(
@@ -248,26 +226,18 @@ def load_entity(
     """Load every delivery of one entity into raw.<entity>; add its files to the loader's records."""
     folder = extracts_dir / entity.name
     files = discover_files(folder)
-    accepted: dict[tuple[str, ...], list[SparkDelivery]] = {}
+    accepted: dict[tuple[str, ...], list[Delivery]] = {}
     for path in files:
         digest = file_hash(path)
         try:
-            if path.suffix.lower() != ".csv":
-                raise FileRejected("unsupported_format", f"{path.name}: the Spark loader reads CSV deliveries only")
-            header = read_csv_header(path)
-            positions, extra = map_header(entity, header, path.name)
+            delivery = read_delivery(entity, path, digest, _reject_parquet)
         except FileRejected as rejected:
-            records.file_rejects.append(
-                (entity.name, path.name, digest, load_id, rejected.column_name, rejected.reason, str(rejected),
-                 rejected.rows_in)
-            )  # fmt: skip
+            records.file_rejects.append(FileRejectRecord.of(entity, path, digest, load_id, rejected, rejected.rows_in))
             records.deliveries.append(
-                (entity.name, path.name, digest, load_id, datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
-                 path.suffix.lower().lstrip("."), rejected.rows_in, 0, rejected.rows_in or 0, "rejected",
-                 str(rejected), [], True, _modified_at(path))
-            )  # fmt: skip
+                DeliveryRecord.rejected(entity, path, digest, load_id, utc_now(), rejected, rejected.rows_in)
+            )
             continue
-        accepted.setdefault(tuple(header), []).append(SparkDelivery(path, digest, tuple(header), positions, extra))
+        accepted.setdefault(delivery.header, []).append(delivery)
     for batch in accepted.values():
         records.deliveries.extend(load_batch(spark, entity, batch, load_id, pseudonym_key))
     records.folders.append((entity.name, folder.is_dir(), len(files)))
@@ -324,6 +294,7 @@ def build(extracts_dir: Path, run_dir: Path, settings: Settings, select: Sequenc
     """Start Spark, load the extracts, run dbt build on the spark target in this process."""
     from dbt.cli.main import dbtRunner
 
+    # dbt's `spark` profile reads the run's folder from the environment, in this process.
     os.environ["OBSERVATORY_SPARK_DIR"] = str(run_dir)
     started = time.monotonic()
     spark = start_session(run_dir)
@@ -365,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     select = COMPARED_MARTS if args.compared_marts_only else ()
     outcome = build(args.extracts.resolve(), args.run_dir.resolve(), Settings.from_env(args.extracts), select)
-    rows = sum(row[7] for row in outcome.records.deliveries)
+    rows = sum(record.rows_loaded for record in outcome.records.deliveries)
     print(f"loaded {len(outcome.records.deliveries)} file(s), {rows} row(s)")
     print(json.dumps({"seconds": outcome.seconds, "statuses": outcome.statuses}, indent=2))
     for failure in outcome.failures:
