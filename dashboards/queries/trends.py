@@ -111,5 +111,9 @@ def benchmark_bands() -> pd.DataFrame:
     if data.missing([BENCHMARK_RELATION]):
         return pd.DataFrame(columns=["kpi", "band", "value", "source", "year", "is_verified"])
     return data.query(
-        "select kpi, band, value, source, year, is_verified from staging.stg_reference__benchmark_bands order by kpi, band"
+        """
+        select kpi, band, value, source, year, is_verified
+        from staging.stg_reference__benchmark_bands
+        order by kpi, band
+        """
     )

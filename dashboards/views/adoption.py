@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters
+from dashboards.queries import trends
 
 
 def weekly_chart(
@@ -38,6 +39,7 @@ def weekly_chart(
             ],
             references={"target": details["target"]},
             highlight=(current.start_date, current.end_date),
+            go_lives=trends.go_live_markers(list(current.site_ids)),
             height=220,
         ),
         width="stretch",

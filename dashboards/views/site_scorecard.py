@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters, report
-from dashboards.queries import drill_down
+from dashboards.queries import drill_down, trends
 
 SITE_PARAMETER = "scorecard_site"
 KPI_PARAMETER = "scorecard_kpi"
@@ -205,6 +205,7 @@ def main() -> None:
             ],
             references={"target": details["target"], "red threshold": details["red_threshold"], "baseline": baseline},
             highlight=(current.start_date, current.end_date),
+            go_lives=trends.go_live_markers([site_id]),
         ),
         width="stretch",
     )
