@@ -46,6 +46,7 @@ RELATION_WORDS = {
     "marts.close_late_tasks": "the late close tasks",
     "marts.data_quality": "the data-quality report",
     "staging.stg_reference__kpi_targets": "the KPI targets",
+    "staging.stg_reference__benchmark_bands": "the published benchmarks",
     "marts.kpi_detail_order_lines": "the order lines behind the fill rates",
     "marts.kpi_detail_orders": "the orders behind the fill and on-time rates",
     "marts.kpi_detail_picks": "the picks behind pick accuracy",
