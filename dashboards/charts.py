@@ -148,18 +148,26 @@ def count_heatmap(
 
 
 MARKER_COLOUR = "#555555"
+MARKER_LINE = 12  # px between stacked marker labels
 
 
 def markers(frame: pd.DataFrame, *, x: str = "marker_date", label: str = "label", x_type: str = "T") -> alt.LayerChart:
     """Vertical rules with their labels (go-live days and waves) to layer on a time chart: one rule per row of
     ``frame`` at ``x`` (a date, or a number with x_type 'Q'), labelled at the top of the plot."""
-    frame = guard(frame)
+    # Successive labels step down a line each (three lines, then again), so close go-lives stay readable.
+    frame = guard(frame).reset_index(drop=True)
+    frame = frame.assign(_label_offset=[MARKER_LINE * (index % 3) for index in range(len(frame))])
     base = alt.Chart(frame).encode(x=alt.X(f"{x}:{x_type}", title=None), tooltip=[alt.Tooltip(f"{label}:N", title="")])
     rules = base.mark_rule(color=MARKER_COLOUR, strokeDash=[2, 3], strokeWidth=1.5, clip=True)
-    texts = base.mark_text(
-        align="left", baseline="top", dx=3, dy=2, fontSize=10, color=MARKER_COLOUR, limit=160, clip=True
-    ).encode(y=alt.value(0), text=alt.Text(f"{label}:N"))
-    return alt.layer(rules, texts, description="go-live markers")
+    text = {"align": "left", "baseline": "top", "dx": 3, "dy": 2, "fontSize": 10, "limit": 160, "clip": True}
+    # A white halo under the label keeps it legible where it crosses a line or a reference rule.
+    halo = base.mark_text(**text, color="white", stroke="white", strokeWidth=3, opacity=0.9).encode(
+        y=alt.value(0), yOffset=alt.YOffset("_label_offset:Q", scale=None), text=alt.Text(f"{label}:N")
+    )
+    texts = base.mark_text(**text, color=MARKER_COLOUR).encode(
+        y=alt.value(0), yOffset=alt.YOffset("_label_offset:Q", scale=None), text=alt.Text(f"{label}:N")
+    )
+    return alt.layer(rules, halo, texts, description="go-live markers")
 
 
 def sparkline(

@@ -505,7 +505,7 @@ def test_time_charts_carry_the_go_live_markers_inside_their_days() -> None:
     spec = chart.to_dict()
     layers = [layer for layer in spec["layer"] if layer.get("description") == "go-live markers"]
     assert len(layers) == 1
-    assert marks_of(layers[0]) == ["rule", "text"]
+    assert marks_of(layers[0]) == ["rule", "text", "text"]  # the rule, the label's halo, the label
     labels = [row["label"] for dataset in spec["datasets"].values() for row in dataset if "label" in row]
     assert labels == ["wave-1-pilot go-live: CHI1, NWK1"]  # 23 Mar lies after the chart's last week
     without = charts.trend(weekly, x="week_start_date", y="value", series="site_name", y_title="Fill rate",

@@ -211,6 +211,9 @@ def main() -> None:
         "target, the short-dashed line the red threshold (kpi targets, `days_to_close`). Open periods have no "
         "days to close yet."
     )
+    benchmark = components.benchmark_text(trends.benchmark_bands(), "days_to_close", "lower", "days")
+    if benchmark:
+        st.caption(f"Published benchmark for days to close: {benchmark}. For reference; the status follows the target.")
     domain = (periods["period_end_date"].min(), periods["period_end_date"].max())
     target = periods[["close_days_target", "close_days_red_threshold"]].dropna().head(1)
     references = (
