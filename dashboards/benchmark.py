@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dashboards import data
-from dashboards.queries import drill_down
+from dashboards.queries import drill_down, trends
 
 
 def page_queries() -> dict[str, Callable[[], None]]:
@@ -36,6 +36,7 @@ def page_queries() -> dict[str, Callable[[], None]]:
                 data.kpi_rollup(site_ids, start_date, end_date, by_site=True),
                 data.worst_movers(site_ids, week),
                 data.wave_gates(waves, week),
+                trends.network_weekly(site_ids, week),
             )
         ),
         "Site scorecard": uncached(
@@ -47,6 +48,7 @@ def page_queries() -> dict[str, Callable[[], None]]:
                 data.open_exceptions(first_site, end_date),
                 data.site_data_quality_issues(first_site),
                 drill_down.drill_down(first_site, "line_fill_rate", start_date, end_date),
+                trends.benchmark_bands(),
             )
         ),
         "Hypercare tracker": uncached(
@@ -67,5 +69,5 @@ def page_queries() -> dict[str, Callable[[], None]]:
         ),
         "Finance close": uncached(lambda: data.close_periods(site_ids, end_date)),
         "Data quality": uncached(lambda: (data.data_quality_issues(), data.freshness())),
-        "KPI dictionary": uncached(data.kpi_dictionary),
+        "KPI dictionary": uncached(lambda: (data.kpi_dictionary(), trends.benchmark_bands())),
     }

@@ -147,6 +147,97 @@ def count_heatmap(
     return (cells + text).properties(height=alt.Step(CELL_STEP))
 
 
+MARKER_COLOUR = "#555555"
+MARKER_LINE = 12  # px between stacked marker labels
+
+
+def markers(frame: pd.DataFrame, *, x: str = "marker_date", label: str = "label", x_type: str = "T") -> alt.LayerChart:
+    """Vertical rules with their labels (go-live days and waves) to layer on a time chart: one rule per row of
+    ``frame`` at ``x`` (a date, or a number with x_type 'Q'), labelled at the top of the plot."""
+    # Successive labels step down a line each (three lines, then again), so close go-lives stay readable.
+    frame = guard(frame).reset_index(drop=True)
+    frame = frame.assign(_label_offset=[MARKER_LINE * (index % 3) for index in range(len(frame))])
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:{x_type}", title=None), tooltip=[alt.Tooltip(f"{label}:N", title="")])
+    rules = base.mark_rule(color=MARKER_COLOUR, strokeDash=[2, 3], strokeWidth=1.5, clip=True)
+    text = {"align": "left", "baseline": "top", "dx": 3, "dy": 2, "fontSize": 10, "limit": 160, "clip": True}
+    # A white halo under the label keeps it legible where it crosses a line or a reference rule.
+    halo = base.mark_text(**text, color="white", stroke="white", strokeWidth=3, opacity=0.9).encode(
+        y=alt.value(0), yOffset=alt.YOffset("_label_offset:Q", scale=None), text=alt.Text(f"{label}:N")
+    )
+    texts = base.mark_text(**text, color=MARKER_COLOUR).encode(
+        y=alt.value(0), yOffset=alt.YOffset("_label_offset:Q", scale=None), text=alt.Text(f"{label}:N")
+    )
+    return alt.layer(rules, halo, texts, description="go-live markers")
+
+
+def sparkline(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    direction: object,
+    target: object,
+    red_threshold: object,
+    y_format: str,
+    description: str,
+    height: int = 48,
+) -> alt.LayerChart:
+    """A small weekly line with the status bands behind it: green at or better than target, amber up to the red
+    threshold (the rule of macros/kpi/rag_status.sql), a dashed rule at the target; no axes."""
+    frame = guard(frame)
+    values = [float(value) for value in frame[y].dropna()]
+    has_band = direction in ("higher", "lower") and not pd.isna(target) and not pd.isna(red_threshold)
+    levels = values + ([float(target)] if has_band else [])
+    low, high = (min(levels), max(levels)) if levels else (0.0, 1.0)
+    pad = (high - low) * 0.1 or abs(high) * 0.05 or 1.0
+    low, high = low - pad, high + pad
+    y_scale = alt.Scale(domain=[low, high], zero=False, nice=False)
+    layers: list[alt.Chart] = []
+    if has_band:
+        goal, red = float(target), float(red_threshold)
+        if direction == "higher":
+            green, amber = (goal, high), (max(red, low), goal)
+        else:
+            green, amber = (low, goal), (goal, min(red, high))
+        bands = pd.DataFrame(
+            {"band": ["on track", "at risk"], "low": [green[0], amber[0]], "high": [green[1], amber[1]]}
+        )
+        bands = bands[bands["low"] < bands["high"]]
+        layers.append(
+            alt.Chart(bands)
+            .mark_rect(opacity=0.15, clip=True)
+            .encode(
+                y=alt.Y("low:Q", scale=y_scale, axis=None),
+                y2="high:Q",
+                color=alt.Color(
+                    "band:N",
+                    scale=alt.Scale(domain=["on track", "at risk"], range=[RAG_COLOURS["green"], RAG_COLOURS["amber"]]),
+                    legend=None,
+                ),
+            )
+        )
+        layers.append(
+            alt.Chart(pd.DataFrame({"target": [goal]}))
+            .mark_rule(color=MARKER_COLOUR, strokeDash=REFERENCE_DASHES["target"], strokeWidth=1)
+            .encode(y=alt.Y("target:Q", scale=y_scale, axis=None))
+        )
+    layers.append(
+        alt.Chart(frame)
+        .mark_line(color="#1f77b4", strokeWidth=2, point=alt.OverlayMarkDef(size=12, color="#1f77b4"), clip=True)
+        .encode(
+            x=alt.X(f"{x}:T", axis=None),
+            y=alt.Y(f"{y}:Q", scale=y_scale, axis=None),
+            tooltip=[alt.Tooltip("iso_week:N", title="Week"), alt.Tooltip(f"{y}:Q", title="Value", format=y_format)],
+        )
+    )
+    return (
+        alt.layer(*layers, description=description)
+        .properties(height=height)
+        .configure_view(strokeWidth=0)
+        .configure_axis(grid=False)
+    )
+
+
 def trend(
     frame: pd.DataFrame,
     *,
@@ -160,9 +251,11 @@ def trend(
     x_title: str | None = None,
     references: dict[str, float] | None = None,
     highlight: tuple[dt.date, dt.date] | None = None,
+    go_lives: pd.DataFrame | None = None,
     height: int = 240,
 ) -> alt.LayerChart:
-    """One line per series over time; dashed reference lines (target, baseline) and a shaded period."""
+    """One line per series over time; dashed reference lines (target, baseline), a shaded period and the go-live
+    markers (``go_lives``: marker_date, label) that fall inside the frame's days."""
     frame = guard(frame)
     layers: list[alt.Chart] = []
     if highlight is not None:
@@ -199,6 +292,11 @@ def trend(
                 tooltip=[alt.Tooltip("reference:N", title=""), alt.Tooltip("level:Q", title="Value", format=y_format)],
             )
         )
+    if go_lives is not None and not frame.empty:
+        first, last = pd.Timestamp(frame[x].min()), pd.Timestamp(frame[x].max())
+        inside = go_lives[pd.to_datetime(go_lives["marker_date"]).between(first, last)]
+        if not inside.empty:
+            layers.append(markers(inside))
     return alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
 
 
@@ -225,7 +323,7 @@ def hypercare_lines(
             .mark_rect(opacity=0.12, color=RAG_COLOURS["green"])
             .encode(y="low:Q", y2="high:Q", tooltip=alt.value("within the recovery tolerance of baseline"))
         )
-    layers.append(alt.Chart(pd.DataFrame({"day": [0]})).mark_rule(color="#555555").encode(x="day:Q"))
+    layers.append(markers(pd.DataFrame({"day": [0], "label": ["go-live"]}), x="day", x_type="Q"))
     layers.append(
         alt.Chart(pd.DataFrame({"level": [1.0]})).mark_rule(strokeDash=[6, 4], color="#555555").encode(y="level:Q")
     )

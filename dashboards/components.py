@@ -46,6 +46,7 @@ RELATION_WORDS = {
     "marts.close_late_tasks": "the late close tasks",
     "marts.data_quality": "the data-quality report",
     "staging.stg_reference__kpi_targets": "the KPI targets",
+    "staging.stg_reference__benchmark_bands": "the published benchmarks",
     "marts.kpi_detail_order_lines": "the order lines behind the fill rates",
     "marts.kpi_detail_orders": "the orders behind the fill and on-time rates",
     "marts.kpi_detail_picks": "the picks behind pick accuracy",
@@ -153,6 +154,34 @@ def band_text(direction: object, target: object, red_threshold: object, unit: st
     if direction == "higher":
         return f"target ≥ {goal} · amber {red}–{goal} · red < {red}"
     return f"target ≤ {goal} · amber {goal}–{red} · red > {red}"
+
+
+# A published band's words and its comparison, by the KPI's direction (seeds/reference/benchmark_bands.csv).
+BENCHMARK_WORDS = {
+    "best_in_class": ("best in class", {"higher": ">", "lower": "<"}),
+    "top_quartile": ("top quartile", {"higher": "≥", "lower": "≤"}),
+    "median": ("median", {"higher": "", "lower": ""}),
+    "bottom_quartile": ("bottom quartile", {"higher": "≤", "lower": "≥"}),
+}
+
+
+def benchmark_text(bands: pd.DataFrame, kpi: str, direction: object, unit: str | None) -> str:
+    """The published benchmark bands of a KPI in words, e.g. 'best in class > 99.90% (WERC DC Measures 2020)';
+    '' when none is public. ``bands``: stg_reference__benchmark_bands' rows (kpi, band, value, source, year)."""
+    rows = bands[(bands["kpi"] == kpi) & bands["value"].notna()]
+    rows = rows.assign(order=rows["band"].map({band: index for index, band in enumerate(BENCHMARK_WORDS)}))
+    by_publication: dict[str, list[str]] = {}
+    for band, value, source, year in rows.sort_values("order")[["band", "value", "source", "year"]].itertuples(
+        index=False
+    ):
+        words, comparisons = BENCHMARK_WORDS.get(band, (band.replace("_", " "), {}))
+        comparison = comparisons.get(str(direction), "")
+        figure = f"{float(value):.2%}" if unit == "ratio" else f"{float(value):g}" + (" days" if unit == "days" else "")
+        publication = str(source).split(",")[0].split(":")[0].removesuffix(f" {year}") + f" {year}"
+        by_publication.setdefault(publication, []).append(
+            " ".join(part for part in (words, comparison, figure) if part)
+        )
+    return " · ".join(f"{', '.join(parts)} ({publication})" for publication, parts in by_publication.items())
 
 
 def _missing(value: object) -> bool:

@@ -3,10 +3,13 @@
 contract.yml is the one source of truth. From it this module renders, and `python -m orchestration.contract`
 writes (``--check`` only compares):
 
-- dbt_project/models/staging/erp/_erp__sources.yml   the raw tables as dbt sources
-- dbt_project/models/staging/erp/_erp__models.yml    staging models with their key tests
-- dbt_project/macros/contract/contract_entities.sql  the contract as a dbt macro (types, codes, constraints)
-- docs/extracts.md                                   what a user reads
+- dbt_project/models/staging/erp/_erp__sources.yml            the raw tables as dbt sources
+- dbt_project/models/staging/erp/base/base_erp__<entity>.sql   the typed, validated rows (plain SQL written by
+  orchestration/staging_models.py), described in base/_base__models.yml
+- dbt_project/models/staging/erp/stg_erp__<entity>.sql         the staging models, described with their tests in
+  _erp__models.yml (reference tables: staging/reference/stg_reference__<table>.sql, _reference__models.yml)
+- dbt_project/macros/contract/contract_entities.sql           the contract as a dbt macro (types, codes, constraints)
+- docs/extracts.md                                            what a user reads
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ from pathlib import Path
 import yaml
 
 from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.staging_models import (
+    base_model,
+    render_base_model,
+    render_reference_model,
+    render_staging_model,
+    staging_model,
+)
 
 TYPES = ("text", "int", "decimal", "bool", "date", "timestamp")
 # Columns every raw table carries besides the contract's own (all contract columns are loaded as text).
@@ -191,45 +201,113 @@ def _delivered_data_checks(entity: Entity) -> list[dict]:
     return checks
 
 
+def _staging_columns(entity: Entity) -> list[dict]:
+    """Every column of a staging model, described, with the tests the contract asks for."""
+    tests: dict[str, list] = {}
+    for key in entity.key:
+        tests[key] = ["unique", "not_null"] if len(entity.key) == 1 else ["not_null"]
+    if entity.is_reference:
+        # A reference table is configuration: an unknown code there would silently skew every KPI.
+        for column in entity.columns:
+            if column.values:
+                tests.setdefault(column.name, []).append(
+                    {"accepted_values": {"arguments": {"values": list(column.values)}}}
+                )
+    else:
+        # Delivered data the contract says to flag, not to stop on: warnings for the data-quality report.
+        for check in _delivered_data_checks(entity):
+            tests.setdefault(check["name"], []).extend(check["data_tests"])
+    columns = []
+    for column in entity.columns:
+        described: dict = {"name": column.name, "description": _column_description(column)}
+        if column.name in tests:
+            described["data_tests"] = tests[column.name]
+        columns.append(described)
+        if not entity.is_reference and (column.values or column.values_from):
+            columns.append(
+                {
+                    "name": f"has_unknown_{column.name}",
+                    "description": f"`{column.name}` is neither a canonical code nor mapped by code_map.",
+                }
+            )
+    if not entity.is_reference:
+        columns += [
+            {"name": "is_flagged", "description": "An optional value broke the contract or a code is unknown."},
+            {"name": "source_file_name", "description": "The delivered file this version of the row came from."},
+            {"name": "source_row_number", "description": "Its row in that file (1 = first row after the header)."},
+            {"name": "load_id", "description": "The run that loaded the file."},
+        ]
+    return columns
+
+
+def _staging_model(entity: Entity) -> dict:
+    model: dict = {
+        "name": staging_model(entity),
+        "description": (
+            f"`{entity.name}`: the latest valid version of each key, typed, codes harmonised."
+            + (" The delivered table if any, else the shipped seed." if entity.is_reference else "")
+        ),
+        "columns": _staging_columns(entity),
+    }
+    if len(entity.key) > 1:
+        model["data_tests"] = [{"unique_combination": {"arguments": {"columns": list(entity.key)}}}]
+    return model
+
+
 def render_models(contract: Contract) -> str:
+    """The staging models of the ERP extracts."""
+    return _dump({"version": 2, "models": [_staging_model(entity) for entity in contract.extracts]})
+
+
+def render_reference_models(contract: Contract) -> str:
+    """The staging models of the reference tables."""
+    return _dump({"version": 2, "models": [_staging_model(entity) for entity in contract.reference_tables]})
+
+
+def render_base_models(contract: Contract) -> str:
+    """The typed, validated layer: every delivered row with its faults (base_erp__<entity>)."""
     models = []
     for entity in contract.entities:
-        prefix = "stg_reference__" if entity.is_reference else "stg_erp__"
-        key_tests: list = []
-        if len(entity.key) == 1:
-            columns = [
-                {
-                    "name": entity.key[0],
-                    "data_tests": ["unique", "not_null"],
-                }
-            ]
-        else:
-            columns = [{"name": key, "data_tests": ["not_null"]} for key in entity.key]
-            key_tests = [{"unique_combination": {"arguments": {"columns": list(entity.key)}}}]
-        if not entity.is_reference:
-            # Delivered data the contract says to flag, not to stop on: warnings for the data-quality report.
-            columns += _delivered_data_checks(entity)
-        if entity.is_reference:
-            # A reference table is configuration: an unknown code there would silently skew every KPI.
+        columns: list[dict] = [
+            {"name": "_file_name", "description": "The delivered file."},
+            {"name": "_file_hash", "description": "Its content hash (SHA-256)."},
+            {"name": "_row_number", "description": "The row in that file (1 = first row after the header)."},
+            {"name": "_load_id", "description": "The run that loaded the file."},
+        ]
+        columns += [
+            {"name": f"_key_{key}", "description": f"`{key}` as text, or file hash and row when it is unreadable."}
+            for key in entity.key
+        ]
+        columns.append(
+            {"name": "_is_latest", "description": "This row is the latest version of its key (file name, then row)."}
+        )
+        for column in entity.columns:
             columns += [
                 {
                     "name": column.name,
-                    "data_tests": [{"accepted_values": {"arguments": {"values": list(column.values)}}}],
-                }
-                for column in entity.columns
-                if column.values
+                    "description": _column_description(column) + "; null when the value breaks the contract",
+                },
+                {"name": f"_raw_{column.name}", "description": f"`{column.name}` as delivered (text)."},
+                {
+                    "name": f"_fault_{column.name}",
+                    "description": f"Why `{column.name}` breaks the contract ('<reason>: <detail>'), or null.",
+                },
             ]
-        model: dict = {
-            "name": prefix + entity.name,
-            "description": (
-                f"`{entity.name}`: the latest valid version of each key, typed, codes harmonised."
-                + (" The delivered table if any, else the shipped seed." if entity.is_reference else "")
-            ),
-            "columns": columns,
-        }
-        if key_tests:
-            model["data_tests"] = key_tests
-        models.append(model)
+        columns += [
+            {"name": "_is_rejected", "description": "A required column has a fault: the row is rejected."},
+            {"name": "_is_flagged", "description": "An optional column has a fault: its value is nulled."},
+        ]
+        kind = "reference table" if entity.is_reference else "extract"
+        models.append(
+            {
+                "name": base_model(entity),
+                "description": (
+                    f"The {kind} `{entity.name}` typed and validated: every row of the current deliveries, each "
+                    "value with the reason it breaks the contract, the latest version of each key marked."
+                ),
+                "columns": columns,
+            }
+        )
     return _dump({"version": 2, "models": models})
 
 
@@ -311,33 +389,26 @@ def render_docs(contract: Contract) -> str:
     return "\n".join(lines)
 
 
-SQL_NOTE = "-- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.\n"
-
-
 def render_model_files(contract: Contract) -> dict[Path, str]:
-    """One thin model per entity and layer; the logic lives in the macros they call."""
+    """The base and staging model of every entity, as plain SQL (orchestration/staging_models.py)."""
     staging = DBT_PROJECT_DIR / "models" / "staging"
     files = {}
     for entity in contract.entities:
-        files[staging / "erp" / "base" / f"base_erp__{entity.name}.sql"] = (
-            SQL_NOTE + f"{{{{ validate_entity('{entity.name}') }}}}\n"
-        )
+        files[staging / "erp" / "base" / f"{base_model(entity)}.sql"] = render_base_model(entity)
         if entity.is_reference:
-            files[staging / "reference" / f"stg_reference__{entity.name}.sql"] = (
-                SQL_NOTE + f"{{{{ stage_reference('{entity.name}') }}}}\n"
-            )
+            files[staging / "reference" / f"{staging_model(entity)}.sql"] = render_reference_model(entity)
         else:
-            files[staging / "erp" / f"stg_erp__{entity.name}.sql"] = (
-                SQL_NOTE + f"{{{{ stage_entity('{entity.name}') }}}}\n"
-            )
+            files[staging / "erp" / f"{staging_model(entity)}.sql"] = render_staging_model(entity)
     return files
 
 
 def derived_files(contract: Contract) -> dict[Path, str]:
-    staging = DBT_PROJECT_DIR / "models" / "staging" / "erp"
+    staging = DBT_PROJECT_DIR / "models" / "staging"
     return render_model_files(contract) | {
-        staging / "_erp__sources.yml": render_sources(contract),
-        staging / "_erp__models.yml": render_models(contract),
+        staging / "erp" / "_erp__sources.yml": render_sources(contract),
+        staging / "erp" / "_erp__models.yml": render_models(contract),
+        staging / "erp" / "base" / "_base__models.yml": render_base_models(contract),
+        staging / "reference" / "_reference__models.yml": render_reference_models(contract),
         DBT_PROJECT_DIR / "macros" / "contract" / "contract_entities.sql": render_macro(contract),
         PROJECT_ROOT / "docs" / "extracts.md": render_docs(contract),
     }

@@ -16,7 +16,7 @@ from orchestration.contract import Entity
 from orchestration.guard import core_row_counts, read_published_state, refusal, survey_extracts
 from orchestration.resources import WarehouseResource
 
-# Schemas readers use: typed staging relations and rejects, marts. Raw and validation stay in the build.
+# Schemas readers use: typed staging relations and rejects, marts. Raw and base stay in the build.
 PUBLISHED_SCHEMAS = ("staging", "marts")
 
 

@@ -5,6 +5,7 @@ missing warehouse are harmless."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import re
@@ -17,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, components, data
+from dashboards.queries import trends
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 HOSTILE = "'; drop table x; --"
@@ -29,7 +31,7 @@ PAGES = {
     "adoption": ("Adoption", ["Users by role", "Help-desk themes", "Readiness of sites not yet live"]),
     "finance_close": ("Finance close", ["Before and after go-live"]),
     "data_quality": ("Data quality", ["By entity", "By reason", "Freshness"]),
-    "kpi_dictionary": ("KPI dictionary", ["Definitions"]),
+    "kpi_dictionary": ("KPI dictionary", ["Definitions", "Published benchmarks"]),
 }
 
 
@@ -405,3 +407,163 @@ def test_no_page_shows_a_literal_none_or_a_relation_name(warehouse: Path, page: 
         texts.extend(table.astype(str).to_numpy().ravel().tolist())
     assert not [text for text in texts if "None" in text]
     assert not [text for text in texts if re.search(r"\b(marts|staging|meta)\.[a-z_]+", text)]
+
+
+# --- Trends and context: sparklines, go-live markers, published benchmarks -----------------------------------
+
+
+def chart_specs(app: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+
+
+def x_encodings(spec: dict) -> list[dict]:
+    """The x encoding of every layer of a (layered) Vega-Lite spec."""
+    found = [x for layer in spec.get("layer", []) for x in x_encodings(layer)]
+    if "x" in spec.get("encoding", {}):
+        found.append(spec["encoding"]["x"])
+    return found
+
+
+def marks_of(spec: dict) -> list[str]:
+    """Every mark type in a (layered) Vega-Lite spec."""
+    found = []
+    for layer in spec.get("layer", []):
+        found += marks_of(layer)
+    if "mark" in spec:
+        found.append(spec["mark"] if isinstance(spec["mark"], str) else spec["mark"]["type"])
+    return found
+
+
+@pytest.mark.slow
+def test_every_network_review_tile_has_a_sparkline_with_its_target_band(warehouse: Path) -> None:
+    app = open_page("network_review")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kpis = {kpi for (kpi,) in con.execute("select kpi from marts.kpi_definitions").fetchall()}
+        targeted = {kpi for (kpi,) in con.execute("select kpi from staging.stg_reference__kpi_targets").fetchall()}
+    sparklines = {
+        spec["description"].removeprefix("sparkline: "): spec
+        for spec in chart_specs(app)
+        if spec.get("description", "").startswith("sparkline: ")
+    }
+    assert set(sparklines) == kpis
+    assert len(sparklines) == len(app.metric) == len(kpis)  # one per tile
+    for kpi, spec in sparklines.items():
+        marks = marks_of(spec)
+        assert "line" in marks, kpi
+        if kpi in targeted:
+            assert {"rect", "rule"} <= set(marks), f"{kpi}: no target band"
+
+
+@pytest.mark.slow
+def test_network_weekly_values_are_the_tiles_sum_over_sum_of_kpi_daily(warehouse: Path) -> None:
+    sites = data.sites()["site_id"].tolist()
+    _, end = period(warehouse)
+    last_week = data.scorecard_week(sites, end)
+    weekly = trends.network_weekly(sites, last_week)
+    assert len(weekly["week_start_date"].unique()) == trends.SPARKLINE_WEEKS
+    week_start = last_week - dt.timedelta(weeks=2)
+    week_end = week_start + dt.timedelta(days=6)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sum_over_sum, mean_of_ratios = con.execute(
+            """
+            select sum(numerator) / sum(denominator), avg(value)
+            from marts.kpi_daily where kpi = 'line_fill_rate' and kpi_date between ? and ?
+            """,
+            [week_start, week_end],
+        ).fetchone()
+    shown = weekly[(weekly["kpi"] == "line_fill_rate") & (weekly["week_start_date"].dt.date == week_start)]
+    assert shown["value"].iloc[0] == pytest.approx(sum_over_sum, rel=1e-12)
+    assert shown["value"].iloc[0] != pytest.approx(mean_of_ratios, rel=1e-6)  # the check can fail
+    # Every KPI of that week, level KPIs included, equals the tiles' own roll-up over the same seven days.
+    tiles = data.kpi_rollup(sites, week_start, week_end).set_index("kpi")
+    week = weekly[weekly["week_start_date"].dt.date == week_start].set_index("kpi")
+    assert set(week.index) == set(tiles.index)
+    for kpi in week.index:
+        expected = tiles.loc[kpi, "value"] if not tiles.loc[kpi, "is_suppressed"] else None
+        if expected is None or pd.isna(expected):
+            assert pd.isna(week.loc[kpi, "value"]), kpi
+        else:
+            assert week.loc[kpi, "value"] == pytest.approx(expected, rel=1e-12), kpi
+
+
+def test_time_charts_carry_the_go_live_markers_inside_their_days() -> None:
+    weekly = pd.DataFrame(
+        {
+            "week_start_date": pd.to_datetime(["2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23"]),
+            "value": [0.91, 0.93, 0.88, 0.90],
+            "site_name": ["Newark DC"] * 4,
+        }
+    )
+    go_lives = pd.DataFrame(
+        {
+            "marker_date": pd.to_datetime(["2026-02-16", "2026-03-23"]),
+            "label": ["wave-1-pilot go-live: CHI1, NWK1", "wave-2 go-live: DAL1, HAM1"],
+        }
+    )
+    chart = charts.trend(weekly, x="week_start_date", y="value", series="site_name", y_title="Fill rate",
+                         y_format=".0%", tooltip=["value:Q"], go_lives=go_lives)  # fmt: skip
+    spec = chart.to_dict()
+    layers = [layer for layer in spec["layer"] if layer.get("description") == "go-live markers"]
+    assert len(layers) == 1
+    assert marks_of(layers[0]) == ["rule", "text", "text"]  # the rule, the label's halo, the label
+    labels = [row["label"] for dataset in spec["datasets"].values() for row in dataset if "label" in row]
+    assert labels == ["wave-1-pilot go-live: CHI1, NWK1"]  # 23 Mar lies after the chart's last week
+    without = charts.trend(weekly, x="week_start_date", y="value", series="site_name", y_title="Fill rate",
+                           y_format=".0%", tooltip=["value:Q"])  # fmt: skip
+    assert "go-live markers" not in json.dumps(without.to_dict())
+    curves = pd.DataFrame({"site_name": ["Newark DC"] * 2, "day_offset": [-1, 1], "relative_to_baseline": [1.0, 0.9],
+                           "kpi_date": pd.to_datetime(["2026-02-15", "2026-02-17"]), "trailing_7_day_value": [1, 1],
+                           "baseline": [1, 1], "recovered_on": [None, None]})  # fmt: skip
+    hypercare = charts.hypercare_lines(curves, tolerance=0.05, direction="higher").to_dict()
+    assert "go-live markers" in json.dumps(hypercare)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["site_scorecard", "adoption", "finance_close", "hypercare_tracker"])
+def test_every_time_chart_of_a_page_shows_the_go_live_markers(warehouse: Path, page: str) -> None:
+    specs = chart_specs(open_page(page, {"scorecard_site": "NWK1"} if page == "site_scorecard" else None))
+    timed = [
+        spec
+        for spec in specs
+        if any(x.get("type") == "temporal" or x.get("field") == "day_offset" for x in x_encodings(spec))
+    ]
+    assert timed, f"{page} has no time chart"
+    for spec in timed:
+        assert "go-live markers" in json.dumps(spec), f"{page}: a time chart without go-live markers"
+
+
+def test_benchmark_bands_read_as_the_publication_says() -> None:
+    bands = pd.DataFrame(
+        {
+            "kpi": ["pick_accuracy", "days_to_close", "days_to_close", "days_to_close", "line_fill_rate"],
+            "band": ["best_in_class", "median", "top_quartile", "bottom_quartile", "best_in_class"],
+            "value": [0.999, 6.4, 4.8, 10.0, None],
+            "source": ["WERC DC Measures 2020, top 12 metrics summary: ..."] + ["APQC Open Standards, x: ..."] * 3
+            + ["WERC DC Measures member report only"],
+            "year": [2020, 2018, 2018, 2018, 2020],
+        }
+    )  # fmt: skip
+    assert components.benchmark_text(bands, "pick_accuracy", "higher", "ratio") == (
+        "best in class > 99.90% (WERC DC Measures 2020)"
+    )
+    assert components.benchmark_text(bands, "days_to_close", "lower", "days") == (
+        "top quartile ≤ 4.8 days, median 6.4 days, bottom quartile ≥ 10 days (APQC Open Standards 2018)"
+    )
+    assert components.benchmark_text(bands, "line_fill_rate", "higher", "ratio") == ""
+
+
+@pytest.mark.slow
+def test_the_published_benchmark_shows_beside_the_kpi_on_the_scorecard_and_in_the_dictionary(warehouse: Path) -> None:
+    werc = "best in class > 99.90% (WERC DC Measures 2020)"
+    scorecard = open_page("site_scorecard", {"scorecard_site": "NWK1", "scorecard_kpi": "pick_accuracy"})
+    assert not scorecard.exception
+    assert any(werc in caption.value for caption in scorecard.caption)
+    table = scorecard.dataframe[0].value
+    table = getattr(table, "data", table)
+    assert table.set_index("KPI").loc["Pick accuracy", "Published benchmark"] == werc
+    dictionary = open_page("kpi_dictionary")
+    overview = dictionary.dataframe[0].value
+    assert overview.set_index("KPI").loc["Pick accuracy", "Published benchmark"] == werc
+    listed = dictionary.dataframe[1].value
+    assert {"pick_accuracy", "on_time_ship_rate", "days_to_close"} <= set(listed["KPI"])
+    assert (listed.loc[listed["Verified"] == "no", "Value"] == "–").all()

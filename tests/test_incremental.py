@@ -141,7 +141,7 @@ def test_day_by_day_loading_equals_one_full_run(tmp_path: Path, sample_warehouse
     assert not build_args(warehouse).get("full_refresh")
     assert site_day_scoped_models(warehouse) >= SCOPED_MODELS
     with duckdb.connect(str(settings.work_database), read_only=True) as con:  # applied, so cleared
-        assert con.execute("select count(*) from validation.touched_site_days").fetchall() == [(0,)]
+        assert con.execute("select count(*) from base.touched_site_days").fetchall() == [(0,)]
 
     incremental, full = relations(warehouse), relations(sample_warehouse)
     assert incremental.keys() == full.keys()

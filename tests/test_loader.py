@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow  # builds real warehouses
 
 
 def work_query(warehouse: Path, sql: str) -> list[tuple]:
-    """Query the run's working database (raw and validation layers are not published)."""
+    """Query the run's working database (raw and base layers are not published)."""
     with duckdb.connect(str(Settings.from_env(warehouse_path=warehouse).work_database), read_only=True) as con:
         return con.execute(sql).fetchall()
 
@@ -138,7 +138,7 @@ def test_malformed_line_is_kept_with_its_row_number_and_later_rows_keep_theirs(b
     assert ("sales_orders_1.csv", 7, "entry_method", "malformed_line") in rejects(bad_delivery, "sales_orders")
     later_row = work_query(
         bad_delivery,
-        "select _row_number from validation.base_erp__sales_orders "
+        "select _row_number from base.base_erp__sales_orders "
         "where order_id = 'B8' and _file_name = 'sales_orders_1.csv'",
     )
     assert later_row == [(8,)]
@@ -196,7 +196,7 @@ def test_latest_file_wins_then_last_row_and_superseded_versions_stay_as_history(
     ]
     versions = work_query(
         bad_delivery,
-        "select _file_name, _row_number, _is_latest from validation.base_erp__sales_orders "
+        "select _file_name, _row_number, _is_latest from base.base_erp__sales_orders "
         "where order_id = 'B8' order by _file_name desc, _row_number desc",
     )
     assert versions == [

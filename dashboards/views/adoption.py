@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters
+from dashboards.queries import trends
 
 
 def weekly_chart(
@@ -38,6 +39,7 @@ def weekly_chart(
             ],
             references={"target": details["target"]},
             highlight=(current.start_date, current.end_date),
+            go_lives=trends.go_live_markers(list(current.site_ids)),
             height=220,
         ),
         width="stretch",
@@ -114,7 +116,8 @@ def main() -> None:
     weekly = data.site_weekly(list(current.site_ids), list(data.ADOPTION_KPIS), first_date, current.end_date)
     st.subheader("Usage, training and support by site")
     st.caption(
-        "Weekly values per site (ISO weeks to the end of the period; the period is shaded; dashed: target). Level "
+        "Weekly values per site (ISO weeks to the end of the period; the period is shaded; dashed: target; dotted: "
+        "a go-live, with its wave). Level "
         f"KPIs take the week's last day. Sites with fewer than {data.MIN_GROUP_USERS} provisioned users are not shown."
     )
     colours = charts.series_colours(data.sites()["site_name"].tolist())

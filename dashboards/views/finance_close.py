@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters
+from dashboards.queries import trends
 
 PHASES = ["before go-live", "during rollout", "after go-live"]
 CHART_HEIGHT = 300  # the plot and its legend (one legal entity a line, below it)
@@ -34,8 +35,9 @@ def period_chart(
     domain: tuple[pd.Timestamp, pd.Timestamp],
     references: dict[str, float] | None = None,
 ) -> alt.LayerChart:
-    """One line per legal entity by period end on a shared time axis; a dashed rule at the entity's first
-    go-live; optional horizontal reference lines (the days-to-close target and red threshold)."""
+    """One line per legal entity by period end on a shared time axis; the go-live markers of the
+    selected sites (charts.markers) inside the periods shown; optional horizontal reference lines (the
+    days-to-close target and red threshold)."""
     frame = charts.guard(periods.dropna(subset=[y]))
     scale = alt.Scale(domain=list(colours), range=list(colours.values()))
     x = alt.X(
@@ -62,18 +64,8 @@ def period_chart(
             ],
         )
     )
-    layers: list[alt.Chart] = [
-        alt.Chart(charts.guard(go_lives))
-        .mark_rule(strokeDash=[4, 4])
-        .encode(
-            x=alt.X("go_live_date:T", scale=alt.Scale(domain=[domain[0].isoformat(), domain[1].isoformat()])),
-            color=alt.Color("entity_label:N", scale=scale),
-            tooltip=[
-                alt.Tooltip("entity_label:N", title="Legal entity"),
-                alt.Tooltip("go_live_date:T", title="First go-live"),
-            ],
-        )
-    ]
+    inside = go_lives[go_lives["marker_date"].between(domain[0], domain[1])]
+    layers: list[alt.Chart | alt.LayerChart] = [charts.markers(inside)] if not inside.empty else []
     marks = {label: value for label, value in (references or {}).items() if value is not None and pd.notna(value)}
     if marks:
         layers.append(
@@ -203,12 +195,7 @@ def main() -> None:
     labels = entity_labels(data.sites())
     periods["entity_label"] = periods["legal_entity"].map(labels).fillna(periods["legal_entity"])
     periods["period_end_date"] = pd.to_datetime(periods["period_end_date"])
-    go_lives = (
-        periods[["entity_label", "first_go_live_date"]]
-        .drop_duplicates()
-        .dropna()
-        .rename(columns={"first_go_live_date": "go_live_date"})
-    )
+    go_lives = trends.go_live_markers(list(current.site_ids))
     colours = charts.series_colours(list(labels.values()))
     colours = {label: colours[label] for label in sorted(periods["entity_label"].unique()) if label in colours}
     st.caption(
@@ -219,10 +206,14 @@ def main() -> None:
 
     st.subheader("Close periods")
     st.caption(
-        "Dashed vertical lines: the legal entity's first site go-live. Days to close: the long-dashed line is the "
+        "Dotted vertical lines: the go-live days of the selected sites, labelled with their wave. Days to close: "
+        "the long-dashed line is the "
         "target, the short-dashed line the red threshold (kpi targets, `days_to_close`). Open periods have no "
         "days to close yet."
     )
+    benchmark = components.benchmark_text(trends.benchmark_bands(), "days_to_close", "lower", "days")
+    if benchmark:
+        st.caption(f"Published benchmark for days to close: {benchmark}. For reference; the status follows the target.")
     domain = (periods["period_end_date"].min(), periods["period_end_date"].max())
     target = periods[["close_days_target", "close_days_red_threshold"]].dropna().head(1)
     references = (

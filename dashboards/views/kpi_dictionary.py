@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import components, data
+from dashboards.queries import trends
 
 # Columns of the download (and of the search), in the order a reader needs them.
 COLUMNS = {
@@ -29,7 +30,7 @@ COLUMNS = {
     "recovery_tolerance": "Recovery tolerance",
     "recovery_min_tolerance": "Minimum recovery band",
 }
-OVERVIEW = ["KPI", "Family", "Unit", "Better when", "Roll-up", "Status bands", "Source standard"]
+OVERVIEW = ["KPI", "Family", "Unit", "Better when", "Roll-up", "Status bands", "Published benchmark", "Source standard"]
 # The status rule and the recovery rule in words (docs/kpis.md "Targets and status", "Hypercare").
 RULES = (
     "**Status** (the marts' rule, `macros/kpi/rag_status.sql`): **on track** at or better than the target; **at "
@@ -47,9 +48,13 @@ SOURCES = (
 )
 
 
-def overview(table: pd.DataFrame, units: pd.Series) -> pd.DataFrame:
+def overview(table: pd.DataFrame, units: pd.Series, bands: pd.DataFrame) -> pd.DataFrame:
     return table.assign(
         **{
+            "Published benchmark": [
+                components.benchmark_text(bands, kpi, direction, unit) or "–"
+                for kpi, direction, unit in zip(table["Column value"], table["Better when"], units, strict=True)
+            ],
             "Status bands": [
                 components.band_text(direction, target, red, unit)
                 for direction, target, red, unit in zip(
@@ -61,7 +66,7 @@ def overview(table: pd.DataFrame, units: pd.Series) -> pd.DataFrame:
     )[OVERVIEW]
 
 
-def definition(row: pd.Series) -> str:
+def definition(row: pd.Series, bands: pd.DataFrame) -> str:
     unit = row["unit"]
     if pd.notna(row.get("target")):
         minimum = row.get("recovery_min_tolerance")
@@ -79,6 +84,7 @@ def definition(row: pd.Series) -> str:
         if row["aggregation"] == "level"
         else "sum of numerators over sum of denominators"
     )
+    benchmark = components.benchmark_text(bands, row["kpi"], row["direction"], unit)
     return "\n".join(
         [
             f"**Formula** — {row['formula']}",
@@ -89,6 +95,7 @@ def definition(row: pd.Series) -> str:
             f"- **Roll-up:** {roll_up}",
             f"- **Thresholds:** {thresholds}",
             f"- **Source standard:** {row['source_standard']}",
+            f"- **Published benchmark:** {benchmark or 'none public'}",
             f"- **Reads:** {row['entities_read']} · column value `{row['kpi']}`",
         ]
     )
@@ -118,13 +125,45 @@ def main() -> None:
     st.markdown(RULES)
     st.caption(f"{len(shown)} of {len(dictionary)} KPIs.")
     table = shown[list(COLUMNS)].rename(columns=COLUMNS)
-    st.dataframe(overview(table, shown["unit"]), hide_index=True, width="stretch", height=38 + 35 * len(table))
+    bands = trends.benchmark_bands()
+    st.dataframe(overview(table, shown["unit"], bands), hide_index=True, width="stretch", height=38 + 35 * len(table))
     components.csv_download(table, "kpi_dictionary", "Download the dictionary (CSV)")
 
     st.subheader("Definitions")
     for _, row in shown.iterrows():
         with st.expander(f"{row['kpi_name']} — {row['formula']}"):
-            st.markdown(definition(row))
+            st.markdown(definition(row, bands))
+    show_benchmarks(bands, dict(zip(dictionary["kpi"], dictionary["unit"], strict=True)))
+
+
+# --- Published benchmarks: every row of seeds/reference/benchmark_bands.csv, public or member-only ------------
+
+
+def show_benchmarks(bands: pd.DataFrame, units: dict[str, str]) -> None:
+    st.subheader("Published benchmarks")
+    st.caption(
+        "Public figures beside a KPI for reference (WERC DC Measures best in class, APQC monthly close quartiles); "
+        "a dash where only the publisher's member report has the figure. Statuses follow the targets above. "
+        "Source: `seeds/reference/benchmark_bands.csv`."
+    )
+    if bands.empty:
+        st.info("This warehouse has no benchmark bands yet. Re-publish it with `observatory run`.")
+        return
+    shown = pd.DataFrame(
+        {
+            "KPI": bands["kpi"],
+            "Band": bands["band"].str.replace("_", " "),
+            "Value": [
+                "–" if pd.isna(value) else f"{value:.2%}" if units.get(kpi) == "ratio" else f"{value:g}"
+                for kpi, value in zip(bands["kpi"], bands["value"], strict=True)
+            ],
+            "Source": bands["source"],
+            "Year": bands["year"].astype(str),
+            "Verified": bands["is_verified"].map({True: "yes", False: "no"}),
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")
+    components.csv_download(shown, "benchmark_bands", "Download the benchmarks (CSV)")
 
 
 main()

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters, report
-from dashboards.queries import drill_down
+from dashboards.queries import drill_down, trends
 
 TILES_PER_ROW = 5
 GATE_BADGES = {"proceed": "green", "hold": "orange", "pause": "red", "live": "blue"}
@@ -43,7 +43,7 @@ def _per_site(tile: pd.Series, site_count: int) -> bool:
     return tile["unit"] == "count" and site_count > 1
 
 
-def show_tile(tile: pd.Series, previous_label: str, site_count: int) -> None:
+def show_tile(tile: pd.Series, previous_label: str, site_count: int, weekly: pd.DataFrame) -> None:
     suppressed = bool(tile["is_suppressed"])
     per_site = _per_site(tile, site_count)
     st.markdown(f'<div style="min-height: 3em"><b>{html.escape(tile["kpi_name"])}</b></div>', unsafe_allow_html=True)
@@ -61,15 +61,16 @@ def show_tile(tile: pd.Series, previous_label: str, site_count: int) -> None:
         + components.band_text(tile["direction"], tile["target"], tile["red_threshold"], tile["unit"])
     )
     components.rag_badge(None if suppressed else tile["rag_status"])
+    show_sparkline(tile, weekly[weekly["kpi"] == tile["kpi"]])
 
 
-def show_tiles(tiles: pd.DataFrame, previous_label: str, site_count: int) -> None:
+def show_tiles(tiles: pd.DataFrame, previous_label: str, site_count: int, weekly: pd.DataFrame) -> None:
     """Rows of tiles in the dictionary's order (fulfilment, warehouse, exceptions, transactions, adoption)."""
     for start in range(0, len(tiles), TILES_PER_ROW):
         row = tiles.iloc[start : start + TILES_PER_ROW]
         for column, (_, tile) in zip(st.columns(TILES_PER_ROW), row.iterrows(), strict=False):
             with column, st.container(border=True):
-                show_tile(tile, previous_label, site_count)
+                show_tile(tile, previous_label, site_count, weekly)
 
 
 def site_cells(current: filters.Filters, catalogue: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -149,10 +150,11 @@ def main() -> None:
         f"{current.period_label}: sum of numerators over sum of denominators across the selected sites and days; "
         f"backlogs and other level KPIs on the period's last day. Changes against {previous_label}; green is better. "
         "Status: on track at or better than target, at risk within the amber band, off track beyond it; adoption "
-        "KPIs read 'Not live' until a selected site has gone live."
+        "KPIs read 'Not live' until a selected site has gone live. " + SPARKLINE_HINT
     )
     tiles = network_tiles(current, catalogue)
-    show_tiles(tiles, previous_label, len(current.site_ids))
+    weekly = network_weeks(current)
+    show_tiles(tiles, previous_label, len(current.site_ids), weekly)
     tile_columns = ["kpi", "kpi_name", "unit", "numerator", "denominator", "value", "previous_value", "change",
                     "rag_status", "direction", "target", "red_threshold", "is_suppressed"]  # fmt: skip
     components.csv_download(
@@ -249,6 +251,43 @@ def cell_links(cells: pd.DataFrame, current: filters.Filters) -> list[str]:
         drill_down.scorecard_link(site_id, kpi, current.start_date, current.end_date)
         for site_id, kpi in zip(cells["site_id"], cells["kpi"], strict=True)
     ]
+
+
+# --- Trends: a 12-week sparkline on each tile, the same roll-up by ISO week, with the status bands behind it ---
+
+SPARKLINE_HINT = (
+    f"Under each tile, its last {trends.SPARKLINE_WEEKS} ISO weeks to the period's last full week (same roll-up, "
+    "by week) over the bands: green at or better than target, amber up to the red threshold."
+)
+
+
+def network_weeks(current: filters.Filters) -> pd.DataFrame:
+    """The selected sites' KPIs by week over the sparkline's weeks (empty before the first full week)."""
+    if data.missing(["marts.site_scorecard"]):
+        return pd.DataFrame(columns=["kpi", "week_start_date", "iso_week", "value"])
+    week_start = data.scorecard_week(list(current.site_ids), current.end_date)
+    if week_start is None:
+        return pd.DataFrame(columns=["kpi", "week_start_date", "iso_week", "value"])
+    return trends.network_weekly(list(current.site_ids), week_start)
+
+
+def show_sparkline(tile: pd.Series, weeks: pd.DataFrame) -> None:
+    if weeks["value"].notna().sum() == 0:
+        st.caption("no weekly values")
+        return
+    st.altair_chart(
+        charts.sparkline(
+            weeks,
+            x="week_start_date",
+            y="value",
+            direction=tile["direction"],
+            target=tile["target"],
+            red_threshold=tile["red_threshold"],
+            y_format=".2%" if tile["unit"] == "ratio" else ",.1f",
+            description=f"sparkline: {tile['kpi']}",
+        ),
+        width="stretch",
+    )
 
 
 main()

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, data, filters, report
-from dashboards.queries import drill_down
+from dashboards.queries import drill_down, trends
 
 SITE_PARAMETER = "scorecard_site"
 KPI_PARAMETER = "scorecard_kpi"
@@ -137,6 +137,8 @@ def main() -> None:
     table = kpi_table(site_id, current, catalogue, live)
     shown = shown_table(table)
     shown.insert(3, ROWS_COLUMN, behind_the_number_links(site_id, table["kpi"], current))
+    bands = trends.benchmark_bands()
+    shown.insert(shown.columns.get_loc("Target and bands") + 1, BENCHMARK_COLUMN, benchmark_column(table, bands))
     st.dataframe(
         components.style_status(shown, "Status"),
         hide_index=True,
@@ -145,6 +147,7 @@ def main() -> None:
         column_config={
             "KPI": st.column_config.TextColumn(width="medium"),
             "Target and bands": st.column_config.TextColumn(width="large"),
+            BENCHMARK_COLUMN: st.column_config.TextColumn(width="medium", help=BENCHMARK_HELP),
             **ROWS_COLUMN_CONFIG,
         },
     )
@@ -205,9 +208,11 @@ def main() -> None:
             ],
             references={"target": details["target"], "red threshold": details["red_threshold"], "baseline": baseline},
             highlight=(current.start_date, current.end_date),
+            go_lives=trends.go_live_markers([site_id]),
         ),
         width="stretch",
     )
+    show_benchmark(bands, kpi, details)
     show_behind_the_number(site_id, kpi, names.get(kpi, kpi), details["unit"], current)
 
     st.subheader("Every KPI by week")
@@ -408,6 +413,27 @@ def show_behind_the_number(site_id: str, kpi: str, kpi_name: str, unit: str, cur
         f"Download these {len(table):,} rows (CSV)",
         key="download_behind_the_number",
     )
+
+
+# --- Context: the published benchmark beside a KPI (seeds/reference/benchmark_bands.csv) --------------------
+
+BENCHMARK_COLUMN = "Published benchmark"
+BENCHMARK_HELP = (
+    "Public figures only (WERC DC Measures best in class, APQC quartiles): for reference, never used for a status."
+)
+
+
+def benchmark_column(table: pd.DataFrame, bands: pd.DataFrame) -> list[str]:
+    return [
+        components.benchmark_text(bands, kpi, direction, unit) or "–"
+        for kpi, direction, unit in zip(table["kpi"], table["direction"], table["unit"], strict=True)
+    ]
+
+
+def show_benchmark(bands: pd.DataFrame, kpi: str, details: pd.Series) -> None:
+    text = components.benchmark_text(bands, kpi, details["direction"], details["unit"])
+    if text:
+        st.caption(f"Published benchmark: {text}. For reference; the status follows the target.")
 
 
 main()

@@ -30,6 +30,10 @@
     ({{ expression }} ~ '{{ options }}^(?:{{ pattern }})$')
 {%- endmacro %}
 
+{#- No check of a canonical form cheaper than the regular expression: every text takes the exact reading. -#}
+{% macro postgres__parse_canonical(expression, type) -%}
+{%- endmacro %}
+
 {% macro postgres__parse_timestamp(expression) -%}
     case
         when not {{ has_shape(expression, 'timestamp') }} then null

@@ -1,4 +1,4 @@
-{#- Incremental staging: the validation and staging tables of the contract entities take only new deliveries
+{#- Incremental staging: the base and staging tables of the contract entities take only new deliveries
     where the engine updates tables in place (DuckDB). Elsewhere they are rebuilt in full from the same SQL:
     the first build of an incremental model is that full build. `observatory run --full-refresh` rebuilds. -#}
 
@@ -7,7 +7,7 @@
 {%- endmacro %}
 
 
-{#- The keys whose versions changed and are not yet restaged: filled by the validation model, emptied by the
+{#- The keys whose versions changed and are not yet restaged: filled by the base model, emptied by the
     staging model once it has restaged them. -#}
 {% macro changed_keys_relation(validation_relation) -%}
     {{ return(api.Relation.create(

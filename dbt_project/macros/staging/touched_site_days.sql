@@ -2,7 +2,7 @@
 
     When a staging model restages changed keys, it compares their staged rows before (kept by the pre-hook) and
     after, and records for the rows whose content changed, in both versions, from which day each site's KPIs may
-    have changed: validation.touched_site_days (site_id, from_date; created on run start). A scoped model (config
+    have changed: base.touched_site_days (site_id, from_date; created on run start). A scoped model (config
     from site_day_scoped) deletes its rows whose site and anchor day fall in that region and inserts them again
     from its SQL filtered to the region; rows outside it are kept. The region is cleared at the end of a
     successful build (on-run-end), so a failed build leaves it for the next one.
@@ -17,7 +17,7 @@
     (orchestration/transform.py). -#}
 
 {% macro touched_site_days_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema='validation', identifier='touched_site_days')) }}
+    {{ return(api.Relation.create(database=target.database, schema='base', identifier='touched_site_days')) }}
 {%- endmacro %}
 
 
@@ -76,7 +76,7 @@ from (
     select case_id, site_id, occurred_at from {{ this }}
     union all
     select case_id, site_id, occurred_at
-    from {{ this.incorporate(path={'schema': 'validation', 'identifier': 'base_erp__process_events__replaced'}) }}
+    from {{ this.incorporate(path={'schema': 'base', 'identifier': 'base_erp__process_events__replaced'}) }}
 ) as case_events
 where case_events.case_id in (select touched_rows.case_id from touched_rows)
 group by case_events.site_id

@@ -1,2 +1,153 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ stage_entity('exceptions') }}
+-- `exceptions`: the latest version of each key when it is valid, typed, with coded columns
+-- harmonised to the canonical codes (the exact code, else code_map, else the canonical code in another
+-- case). A code that stays unknown keeps its delivered value and sets has_unknown_<column>: the row is
+-- flagged, never dropped.
+-- Incremental on DuckDB: a run restages only the keys base_erp__exceptions recorded as changed, after taking
+-- their staged rows out, and records the site-days the rows whose content changed touch
+-- (macros/staging/incremental.sql, touched_site_days.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ keep_replaced_rows('exceptions', ref('base_erp__exceptions'), ['exception_id']) }}",
+            "{{ unstage_changed_keys(ref('base_erp__exceptions'), ['exception_id']) }}",
+        ] if incremental_models() else [],
+        post_hook=[
+            "{{ record_touched_site_days('exceptions', ref('base_erp__exceptions'), ['exception_id']) }}",
+            "{{ clear_changed_keys(ref('base_erp__exceptions')) }}",
+        ] if incremental_models() else [],
+    )
+}}
+
+with
+
+validated as (
+    select * from {{ ref('base_erp__exceptions') }}
+),
+
+latest as (
+    select * from validated
+    where
+        _is_latest and not _is_rejected
+    {% if is_incremental() %}
+        and exists (
+            select 1 from {{ changed_keys_relation(ref('base_erp__exceptions')) }} as changed_keys
+            where
+                changed_keys._key_exception_id = validated._key_exception_id
+        )
+    {% endif %}
+),
+
+code_map as (
+    select * from {{ ref('stg_reference__code_map') }}
+),
+
+code_lookup as (
+    select
+        domain,
+        lower(trim(source_code)) as source_key,
+        min(canonical_code) as canonical_code
+    from code_map
+    group by domain, lower(trim(source_code))
+),
+
+canonical_exception_type as (
+    select 'shortage' as code
+    union all
+    select 'damaged_goods' as code
+    union all
+    select 'carrier_delay' as code
+    union all
+    select 'credit_hold' as code
+    union all
+    select 'pricing_hold' as code
+    union all
+    select 'address_error' as code
+    union all
+    select 'system_error' as code
+),
+
+canonical_severity as (
+    select 'low' as code
+    union all
+    select 'medium' as code
+    union all
+    select 'high' as code
+    union all
+    select 'critical' as code
+),
+
+harmonised as (
+    select
+        latest.*,
+        coalesce(
+            (
+                select min(canonical_exception_type.code) from canonical_exception_type
+                where canonical_exception_type.code = latest.exception_type
+            ),
+            (
+                select min(code_lookup.canonical_code)
+                from code_lookup
+                where
+                    code_lookup.domain = 'exceptions.exception_type'
+                    and code_lookup.source_key = lower(latest.exception_type)
+                    and code_lookup.canonical_code in (
+                        select canonical_exception_type.code from canonical_exception_type
+                    )
+            ),
+            (
+                select min(canonical_exception_type.code) from canonical_exception_type
+                where canonical_exception_type.code = lower(latest.exception_type)
+            )
+        ) as _canonical_exception_type,
+        coalesce(
+            (
+                select min(canonical_severity.code) from canonical_severity
+                where canonical_severity.code = latest.severity
+            ),
+            (
+                select min(code_lookup.canonical_code)
+                from code_lookup
+                where
+                    code_lookup.domain = 'exceptions.severity'
+                    and code_lookup.source_key = lower(latest.severity)
+                    and code_lookup.canonical_code in (
+                        select canonical_severity.code from canonical_severity
+                    )
+            ),
+            (
+                select min(canonical_severity.code) from canonical_severity
+                where canonical_severity.code = lower(latest.severity)
+            )
+        ) as _canonical_severity
+    from latest
+),
+
+final as (
+    select -- noqa: ST06
+        exception_id,
+        site_id,
+        coalesce(_canonical_exception_type, exception_type) as exception_type,
+        coalesce(exception_type is not null and _canonical_exception_type is null, false)
+            as has_unknown_exception_type,
+        coalesce(_canonical_severity, severity) as severity,
+        coalesce(severity is not null and _canonical_severity is null, false)
+            as has_unknown_severity,
+        order_id,
+        opened_at,
+        resolved_at,
+        (
+            _is_flagged
+            or coalesce(exception_type is not null and _canonical_exception_type is null, false)
+            or coalesce(severity is not null and _canonical_severity is null, false)
+        ) as is_flagged,
+        _file_name as source_file_name,
+        _row_number as source_row_number,
+        _load_id as load_id
+    from harmonised
+)
+
+select * from final

@@ -1,2 +1,149 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('close_adjustments') }}
+-- `close_adjustments` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('close_adjustments', ['adjustment_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'close_adjustments') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'close_adjustments' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        adjustment_id as _raw_adjustment_id,
+        {{ parse_text('adjustment_id') }} as _parsed_adjustment_id,
+        legal_entity as _raw_legal_entity,
+        {{ parse_text('legal_entity') }} as _parsed_legal_entity,
+        period as _raw_period,
+        {{ parse_text('period') }} as _parsed_period,
+        posted_at as _raw_posted_at,
+        {{ parse_timestamp('posted_at') }} as _parsed_posted_at,
+        amount as _raw_amount,
+        {{ parse_decimal('amount') }} as _parsed_amount
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_adjustment_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_adjustment_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_adjustment_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_adjustment_id', '_parsed_adjustment_id', 'text', required=true) }}
+            as _fault_adjustment_id,
+        {{ fault_reason('_raw_legal_entity', '_parsed_legal_entity', 'text', required=true) }}
+            as _fault_legal_entity,
+        {{ fault_reason('_raw_period', '_parsed_period', 'text', required=true, constraint='year_month') }}
+            as _fault_period,
+        {{ fault_reason('_raw_posted_at', '_parsed_posted_at', 'timestamp', required=true) }}
+            as _fault_posted_at,
+        {{ fault_reason('_raw_amount', '_parsed_amount', 'decimal') }}
+            as _fault_amount
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_adjustment_id,
+        _is_latest,
+        case when _fault_adjustment_id is null then _parsed_adjustment_id end as adjustment_id,
+        _raw_adjustment_id,
+        _fault_adjustment_id,
+        case when _fault_legal_entity is null then _parsed_legal_entity end as legal_entity,
+        _raw_legal_entity,
+        _fault_legal_entity,
+        case when _fault_period is null then _parsed_period end as period,
+        _raw_period,
+        _fault_period,
+        case when _fault_posted_at is null then _parsed_posted_at end as posted_at,
+        _raw_posted_at,
+        _fault_posted_at,
+        case when _fault_amount is null then _parsed_amount end as amount,
+        _raw_amount,
+        _fault_amount,
+        (
+            _fault_adjustment_id is not null
+            or _fault_legal_entity is not null
+            or _fault_period is not null
+            or _fault_posted_at is not null
+        ) as _is_rejected,
+        (
+            _fault_amount is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final

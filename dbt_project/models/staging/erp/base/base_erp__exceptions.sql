@@ -1,2 +1,165 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('exceptions') }}
+-- `exceptions` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('exceptions', ['exception_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'exceptions') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'exceptions' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        exception_id as _raw_exception_id,
+        {{ parse_text('exception_id') }} as _parsed_exception_id,
+        site_id as _raw_site_id,
+        {{ parse_text('site_id') }} as _parsed_site_id,
+        exception_type as _raw_exception_type,
+        {{ parse_text('exception_type') }} as _parsed_exception_type,
+        severity as _raw_severity,
+        {{ parse_text('severity') }} as _parsed_severity,
+        order_id as _raw_order_id,
+        {{ parse_text('order_id') }} as _parsed_order_id,
+        opened_at as _raw_opened_at,
+        {{ parse_timestamp('opened_at') }} as _parsed_opened_at,
+        resolved_at as _raw_resolved_at,
+        {{ parse_timestamp('resolved_at') }} as _parsed_resolved_at
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_exception_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_exception_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_exception_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_exception_id', '_parsed_exception_id', 'text', required=true) }}
+            as _fault_exception_id,
+        {{ fault_reason('_raw_site_id', '_parsed_site_id', 'text', required=true) }}
+            as _fault_site_id,
+        {{ fault_reason('_raw_exception_type', '_parsed_exception_type', 'text', required=true) }}
+            as _fault_exception_type,
+        {{ fault_reason('_raw_severity', '_parsed_severity', 'text') }}
+            as _fault_severity,
+        {{ fault_reason('_raw_order_id', '_parsed_order_id', 'text') }}
+            as _fault_order_id,
+        {{ fault_reason('_raw_opened_at', '_parsed_opened_at', 'timestamp', required=true) }}
+            as _fault_opened_at,
+        {{ fault_reason('_raw_resolved_at', '_parsed_resolved_at', 'timestamp') }}
+            as _fault_resolved_at
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_exception_id,
+        _is_latest,
+        case when _fault_exception_id is null then _parsed_exception_id end as exception_id,
+        _raw_exception_id,
+        _fault_exception_id,
+        case when _fault_site_id is null then _parsed_site_id end as site_id,
+        _raw_site_id,
+        _fault_site_id,
+        case when _fault_exception_type is null then _parsed_exception_type end as exception_type,
+        _raw_exception_type,
+        _fault_exception_type,
+        case when _fault_severity is null then _parsed_severity end as severity,
+        _raw_severity,
+        _fault_severity,
+        case when _fault_order_id is null then _parsed_order_id end as order_id,
+        _raw_order_id,
+        _fault_order_id,
+        case when _fault_opened_at is null then _parsed_opened_at end as opened_at,
+        _raw_opened_at,
+        _fault_opened_at,
+        case when _fault_resolved_at is null then _parsed_resolved_at end as resolved_at,
+        _raw_resolved_at,
+        _fault_resolved_at,
+        (
+            _fault_exception_id is not null
+            or _fault_site_id is not null
+            or _fault_exception_type is not null
+            or _fault_opened_at is not null
+        ) as _is_rejected,
+        (
+            _fault_severity is not null
+            or _fault_order_id is not null
+            or _fault_resolved_at is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final

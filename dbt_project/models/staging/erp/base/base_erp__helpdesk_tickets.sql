@@ -1,2 +1,165 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('helpdesk_tickets') }}
+-- `helpdesk_tickets` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('helpdesk_tickets', ['ticket_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'helpdesk_tickets') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'helpdesk_tickets' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        ticket_id as _raw_ticket_id,
+        {{ parse_text('ticket_id') }} as _parsed_ticket_id,
+        site_id as _raw_site_id,
+        {{ parse_text('site_id') }} as _parsed_site_id,
+        user_id as _raw_user_id,
+        {{ parse_text('user_id') }} as _parsed_user_id,
+        category as _raw_category,
+        {{ parse_text('category') }} as _parsed_category,
+        priority as _raw_priority,
+        {{ parse_text('priority') }} as _parsed_priority,
+        opened_at as _raw_opened_at,
+        {{ parse_timestamp('opened_at') }} as _parsed_opened_at,
+        resolved_at as _raw_resolved_at,
+        {{ parse_timestamp('resolved_at') }} as _parsed_resolved_at
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_ticket_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_ticket_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_ticket_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_ticket_id', '_parsed_ticket_id', 'text', required=true) }}
+            as _fault_ticket_id,
+        {{ fault_reason('_raw_site_id', '_parsed_site_id', 'text', required=true) }}
+            as _fault_site_id,
+        {{ fault_reason('_raw_user_id', '_parsed_user_id', 'text') }}
+            as _fault_user_id,
+        {{ fault_reason('_raw_category', '_parsed_category', 'text') }}
+            as _fault_category,
+        {{ fault_reason('_raw_priority', '_parsed_priority', 'text') }}
+            as _fault_priority,
+        {{ fault_reason('_raw_opened_at', '_parsed_opened_at', 'timestamp', required=true) }}
+            as _fault_opened_at,
+        {{ fault_reason('_raw_resolved_at', '_parsed_resolved_at', 'timestamp') }}
+            as _fault_resolved_at
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_ticket_id,
+        _is_latest,
+        case when _fault_ticket_id is null then _parsed_ticket_id end as ticket_id,
+        _raw_ticket_id,
+        _fault_ticket_id,
+        case when _fault_site_id is null then _parsed_site_id end as site_id,
+        _raw_site_id,
+        _fault_site_id,
+        case when _fault_user_id is null then _parsed_user_id end as user_id,
+        _raw_user_id,
+        _fault_user_id,
+        case when _fault_category is null then _parsed_category end as category,
+        _raw_category,
+        _fault_category,
+        case when _fault_priority is null then _parsed_priority end as priority,
+        _raw_priority,
+        _fault_priority,
+        case when _fault_opened_at is null then _parsed_opened_at end as opened_at,
+        _raw_opened_at,
+        _fault_opened_at,
+        case when _fault_resolved_at is null then _parsed_resolved_at end as resolved_at,
+        _raw_resolved_at,
+        _fault_resolved_at,
+        (
+            _fault_ticket_id is not null
+            or _fault_site_id is not null
+            or _fault_opened_at is not null
+        ) as _is_rejected,
+        (
+            _fault_user_id is not null
+            or _fault_category is not null
+            or _fault_priority is not null
+            or _fault_resolved_at is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final

@@ -1,2 +1,165 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('invoices') }}
+-- `invoices` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('invoices', ['invoice_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'invoices') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'invoices' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        invoice_id as _raw_invoice_id,
+        {{ parse_text('invoice_id') }} as _parsed_invoice_id,
+        site_id as _raw_site_id,
+        {{ parse_text('site_id') }} as _parsed_site_id,
+        order_id as _raw_order_id,
+        {{ parse_text('order_id') }} as _parsed_order_id,
+        invoiced_at as _raw_invoiced_at,
+        {{ parse_timestamp('invoiced_at') }} as _parsed_invoiced_at,
+        amount as _raw_amount,
+        {{ parse_decimal('amount') }} as _parsed_amount,
+        adjusted_at as _raw_adjusted_at,
+        {{ parse_timestamp('adjusted_at') }} as _parsed_adjusted_at,
+        adjustment_reason as _raw_adjustment_reason,
+        {{ parse_text('adjustment_reason') }} as _parsed_adjustment_reason
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_invoice_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_invoice_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_invoice_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_invoice_id', '_parsed_invoice_id', 'text', required=true) }}
+            as _fault_invoice_id,
+        {{ fault_reason('_raw_site_id', '_parsed_site_id', 'text', required=true) }}
+            as _fault_site_id,
+        {{ fault_reason('_raw_order_id', '_parsed_order_id', 'text') }}
+            as _fault_order_id,
+        {{ fault_reason('_raw_invoiced_at', '_parsed_invoiced_at', 'timestamp', required=true) }}
+            as _fault_invoiced_at,
+        {{ fault_reason('_raw_amount', '_parsed_amount', 'decimal', required=true) }}
+            as _fault_amount,
+        {{ fault_reason('_raw_adjusted_at', '_parsed_adjusted_at', 'timestamp') }}
+            as _fault_adjusted_at,
+        {{ fault_reason('_raw_adjustment_reason', '_parsed_adjustment_reason', 'text') }}
+            as _fault_adjustment_reason
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_invoice_id,
+        _is_latest,
+        case when _fault_invoice_id is null then _parsed_invoice_id end as invoice_id,
+        _raw_invoice_id,
+        _fault_invoice_id,
+        case when _fault_site_id is null then _parsed_site_id end as site_id,
+        _raw_site_id,
+        _fault_site_id,
+        case when _fault_order_id is null then _parsed_order_id end as order_id,
+        _raw_order_id,
+        _fault_order_id,
+        case when _fault_invoiced_at is null then _parsed_invoiced_at end as invoiced_at,
+        _raw_invoiced_at,
+        _fault_invoiced_at,
+        case when _fault_amount is null then _parsed_amount end as amount,
+        _raw_amount,
+        _fault_amount,
+        case when _fault_adjusted_at is null then _parsed_adjusted_at end as adjusted_at,
+        _raw_adjusted_at,
+        _fault_adjusted_at,
+        case when _fault_adjustment_reason is null then _parsed_adjustment_reason end as adjustment_reason,
+        _raw_adjustment_reason,
+        _fault_adjustment_reason,
+        (
+            _fault_invoice_id is not null
+            or _fault_site_id is not null
+            or _fault_invoiced_at is not null
+            or _fault_amount is not null
+        ) as _is_rejected,
+        (
+            _fault_order_id is not null
+            or _fault_adjusted_at is not null
+            or _fault_adjustment_reason is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final

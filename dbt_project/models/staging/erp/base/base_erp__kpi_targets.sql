@@ -1,2 +1,156 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('kpi_targets') }}
+-- `kpi_targets` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('kpi_targets', ['kpi']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'kpi_targets') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'kpi_targets' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        kpi as _raw_kpi,
+        {{ parse_text('kpi') }} as _parsed_kpi,
+        direction as _raw_direction,
+        {{ parse_text('direction') }} as _parsed_direction,
+        target as _raw_target,
+        {{ parse_decimal('target') }} as _parsed_target,
+        amber_threshold as _raw_amber_threshold,
+        {{ parse_decimal('amber_threshold') }} as _parsed_amber_threshold,
+        red_threshold as _raw_red_threshold,
+        {{ parse_decimal('red_threshold') }} as _parsed_red_threshold,
+        recovery_tolerance as _raw_recovery_tolerance,
+        {{ parse_decimal('recovery_tolerance') }} as _parsed_recovery_tolerance
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_kpi as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_kpi
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_kpi
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_kpi', '_parsed_kpi', 'text', required=true) }}
+            as _fault_kpi,
+        {{ fault_reason('_raw_direction', '_parsed_direction', 'text', required=true) }}
+            as _fault_direction,
+        {{ fault_reason('_raw_target', '_parsed_target', 'decimal', required=true) }}
+            as _fault_target,
+        {{ fault_reason('_raw_amber_threshold', '_parsed_amber_threshold', 'decimal', required=true) }}
+            as _fault_amber_threshold,
+        {{ fault_reason('_raw_red_threshold', '_parsed_red_threshold', 'decimal', required=true) }}
+            as _fault_red_threshold,
+        {{ fault_reason('_raw_recovery_tolerance', '_parsed_recovery_tolerance', 'decimal', required=true) }}
+            as _fault_recovery_tolerance
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_kpi,
+        _is_latest,
+        case when _fault_kpi is null then _parsed_kpi end as kpi,
+        _raw_kpi,
+        _fault_kpi,
+        case when _fault_direction is null then _parsed_direction end as direction,
+        _raw_direction,
+        _fault_direction,
+        case when _fault_target is null then _parsed_target end as target,
+        _raw_target,
+        _fault_target,
+        case when _fault_amber_threshold is null then _parsed_amber_threshold end as amber_threshold,
+        _raw_amber_threshold,
+        _fault_amber_threshold,
+        case when _fault_red_threshold is null then _parsed_red_threshold end as red_threshold,
+        _raw_red_threshold,
+        _fault_red_threshold,
+        case when _fault_recovery_tolerance is null then _parsed_recovery_tolerance end as recovery_tolerance,
+        _raw_recovery_tolerance,
+        _fault_recovery_tolerance,
+        (
+            _fault_kpi is not null
+            or _fault_direction is not null
+            or _fault_target is not null
+            or _fault_amber_threshold is not null
+            or _fault_red_threshold is not null
+            or _fault_recovery_tolerance is not null
+        ) as _is_rejected,
+        false as _is_flagged
+    from checked
+)
+
+select * from final

@@ -1,2 +1,165 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('receipts') }}
+-- `receipts` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('receipts', ['receipt_line_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'receipts') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'receipts' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        receipt_line_id as _raw_receipt_line_id,
+        {{ parse_text('receipt_line_id') }} as _parsed_receipt_line_id,
+        site_id as _raw_site_id,
+        {{ parse_text('site_id') }} as _parsed_site_id,
+        po_id as _raw_po_id,
+        {{ parse_text('po_id') }} as _parsed_po_id,
+        item_id as _raw_item_id,
+        {{ parse_text('item_id') }} as _parsed_item_id,
+        received_qty as _raw_received_qty,
+        {{ parse_decimal('received_qty') }} as _parsed_received_qty,
+        received_at as _raw_received_at,
+        {{ parse_timestamp('received_at') }} as _parsed_received_at,
+        putaway_at as _raw_putaway_at,
+        {{ parse_timestamp('putaway_at') }} as _parsed_putaway_at
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_receipt_line_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_receipt_line_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_receipt_line_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_receipt_line_id', '_parsed_receipt_line_id', 'text', required=true) }}
+            as _fault_receipt_line_id,
+        {{ fault_reason('_raw_site_id', '_parsed_site_id', 'text', required=true) }}
+            as _fault_site_id,
+        {{ fault_reason('_raw_po_id', '_parsed_po_id', 'text') }}
+            as _fault_po_id,
+        {{ fault_reason('_raw_item_id', '_parsed_item_id', 'text', required=true) }}
+            as _fault_item_id,
+        {{ fault_reason('_raw_received_qty', '_parsed_received_qty', 'decimal', required=true) }}
+            as _fault_received_qty,
+        {{ fault_reason('_raw_received_at', '_parsed_received_at', 'timestamp', required=true) }}
+            as _fault_received_at,
+        {{ fault_reason('_raw_putaway_at', '_parsed_putaway_at', 'timestamp') }}
+            as _fault_putaway_at
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_receipt_line_id,
+        _is_latest,
+        case when _fault_receipt_line_id is null then _parsed_receipt_line_id end as receipt_line_id,
+        _raw_receipt_line_id,
+        _fault_receipt_line_id,
+        case when _fault_site_id is null then _parsed_site_id end as site_id,
+        _raw_site_id,
+        _fault_site_id,
+        case when _fault_po_id is null then _parsed_po_id end as po_id,
+        _raw_po_id,
+        _fault_po_id,
+        case when _fault_item_id is null then _parsed_item_id end as item_id,
+        _raw_item_id,
+        _fault_item_id,
+        case when _fault_received_qty is null then _parsed_received_qty end as received_qty,
+        _raw_received_qty,
+        _fault_received_qty,
+        case when _fault_received_at is null then _parsed_received_at end as received_at,
+        _raw_received_at,
+        _fault_received_at,
+        case when _fault_putaway_at is null then _parsed_putaway_at end as putaway_at,
+        _raw_putaway_at,
+        _fault_putaway_at,
+        (
+            _fault_receipt_line_id is not null
+            or _fault_site_id is not null
+            or _fault_item_id is not null
+            or _fault_received_qty is not null
+            or _fault_received_at is not null
+        ) as _is_rejected,
+        (
+            _fault_po_id is not null
+            or _fault_putaway_at is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final

@@ -1,2 +1,181 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('sales_orders') }}
+-- `sales_orders` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('sales_orders', ['order_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'sales_orders') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'sales_orders' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        order_id as _raw_order_id,
+        {{ parse_text('order_id') }} as _parsed_order_id,
+        site_id as _raw_site_id,
+        {{ parse_text('site_id') }} as _parsed_site_id,
+        customer_id as _raw_customer_id,
+        {{ parse_text('customer_id') }} as _parsed_customer_id,
+        channel as _raw_channel,
+        {{ parse_text('channel') }} as _parsed_channel,
+        entry_method as _raw_entry_method,
+        {{ parse_text('entry_method') }} as _parsed_entry_method,
+        created_at as _raw_created_at,
+        {{ parse_timestamp('created_at') }} as _parsed_created_at,
+        requested_ship_date as _raw_requested_ship_date,
+        {{ parse_date('requested_ship_date') }} as _parsed_requested_ship_date,
+        status as _raw_status,
+        {{ parse_text('status') }} as _parsed_status,
+        source_system as _raw_source_system,
+        {{ parse_text('source_system') }} as _parsed_source_system
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_order_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_order_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_order_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_order_id', '_parsed_order_id', 'text', required=true) }}
+            as _fault_order_id,
+        {{ fault_reason('_raw_site_id', '_parsed_site_id', 'text', required=true) }}
+            as _fault_site_id,
+        {{ fault_reason('_raw_customer_id', '_parsed_customer_id', 'text') }}
+            as _fault_customer_id,
+        {{ fault_reason('_raw_channel', '_parsed_channel', 'text') }}
+            as _fault_channel,
+        {{ fault_reason('_raw_entry_method', '_parsed_entry_method', 'text') }}
+            as _fault_entry_method,
+        {{ fault_reason('_raw_created_at', '_parsed_created_at', 'timestamp', required=true) }}
+            as _fault_created_at,
+        {{ fault_reason('_raw_requested_ship_date', '_parsed_requested_ship_date', 'date', required=true) }}
+            as _fault_requested_ship_date,
+        {{ fault_reason('_raw_status', '_parsed_status', 'text') }}
+            as _fault_status,
+        {{ fault_reason('_raw_source_system', '_parsed_source_system', 'text') }}
+            as _fault_source_system
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_order_id,
+        _is_latest,
+        case when _fault_order_id is null then _parsed_order_id end as order_id,
+        _raw_order_id,
+        _fault_order_id,
+        case when _fault_site_id is null then _parsed_site_id end as site_id,
+        _raw_site_id,
+        _fault_site_id,
+        case when _fault_customer_id is null then _parsed_customer_id end as customer_id,
+        _raw_customer_id,
+        _fault_customer_id,
+        case when _fault_channel is null then _parsed_channel end as channel,
+        _raw_channel,
+        _fault_channel,
+        case when _fault_entry_method is null then _parsed_entry_method end as entry_method,
+        _raw_entry_method,
+        _fault_entry_method,
+        case when _fault_created_at is null then _parsed_created_at end as created_at,
+        _raw_created_at,
+        _fault_created_at,
+        case when _fault_requested_ship_date is null then _parsed_requested_ship_date end as requested_ship_date,
+        _raw_requested_ship_date,
+        _fault_requested_ship_date,
+        case when _fault_status is null then _parsed_status end as status,
+        _raw_status,
+        _fault_status,
+        case when _fault_source_system is null then _parsed_source_system end as source_system,
+        _raw_source_system,
+        _fault_source_system,
+        (
+            _fault_order_id is not null
+            or _fault_site_id is not null
+            or _fault_created_at is not null
+            or _fault_requested_ship_date is not null
+        ) as _is_rejected,
+        (
+            _fault_customer_id is not null
+            or _fault_channel is not null
+            or _fault_entry_method is not null
+            or _fault_status is not null
+            or _fault_source_system is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final

@@ -1,2 +1,157 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('usage_events') }}
+-- `usage_events` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('usage_events', ['event_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'usage_events') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'usage_events' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        event_id as _raw_event_id,
+        {{ parse_text('event_id') }} as _parsed_event_id,
+        user_id as _raw_user_id,
+        {{ parse_text('user_id') }} as _parsed_user_id,
+        occurred_at as _raw_occurred_at,
+        {{ parse_timestamp('occurred_at') }} as _parsed_occurred_at,
+        transaction_code as _raw_transaction_code,
+        {{ parse_text('transaction_code') }} as _parsed_transaction_code,
+        channel as _raw_channel,
+        {{ parse_text('channel') }} as _parsed_channel,
+        duration_seconds as _raw_duration_seconds,
+        {{ parse_decimal('duration_seconds') }} as _parsed_duration_seconds
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_event_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_event_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_event_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_event_id', '_parsed_event_id', 'text', required=true) }}
+            as _fault_event_id,
+        {{ fault_reason('_raw_user_id', '_parsed_user_id', 'text', required=true) }}
+            as _fault_user_id,
+        {{ fault_reason('_raw_occurred_at', '_parsed_occurred_at', 'timestamp', required=true) }}
+            as _fault_occurred_at,
+        {{ fault_reason('_raw_transaction_code', '_parsed_transaction_code', 'text', required=true) }}
+            as _fault_transaction_code,
+        {{ fault_reason('_raw_channel', '_parsed_channel', 'text', required=true) }}
+            as _fault_channel,
+        {{ fault_reason('_raw_duration_seconds', '_parsed_duration_seconds', 'decimal') }}
+            as _fault_duration_seconds
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_event_id,
+        _is_latest,
+        case when _fault_event_id is null then _parsed_event_id end as event_id,
+        _raw_event_id,
+        _fault_event_id,
+        case when _fault_user_id is null then _parsed_user_id end as user_id,
+        _raw_user_id,
+        _fault_user_id,
+        case when _fault_occurred_at is null then _parsed_occurred_at end as occurred_at,
+        _raw_occurred_at,
+        _fault_occurred_at,
+        case when _fault_transaction_code is null then _parsed_transaction_code end as transaction_code,
+        _raw_transaction_code,
+        _fault_transaction_code,
+        case when _fault_channel is null then _parsed_channel end as channel,
+        _raw_channel,
+        _fault_channel,
+        case when _fault_duration_seconds is null then _parsed_duration_seconds end as duration_seconds,
+        _raw_duration_seconds,
+        _fault_duration_seconds,
+        (
+            _fault_event_id is not null
+            or _fault_user_id is not null
+            or _fault_occurred_at is not null
+            or _fault_transaction_code is not null
+            or _fault_channel is not null
+        ) as _is_rejected,
+        (
+            _fault_duration_seconds is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final

@@ -1,2 +1,149 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
-{{ validate_entity('users') }}
+-- `users` as delivered, typed: every row of the current deliveries with, per column,
+-- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
+-- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
+-- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
+-- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
+-- records those keys for the staging model (macros/staging/incremental.sql).
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        post_hook=(
+            ["{{ mark_latest_versions('users', ['user_id']) }}"]
+            if incremental_models() else []
+        ),
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'users') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'users' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        user_id as _raw_user_id,
+        {{ parse_text('user_id') }} as _parsed_user_id,
+        site_id as _raw_site_id,
+        {{ parse_text('site_id') }} as _parsed_site_id,
+        role as _raw_role,
+        {{ parse_text('role') }} as _parsed_role,
+        provisioned_date as _raw_provisioned_date,
+        {{ parse_date('provisioned_date') }} as _parsed_provisioned_date,
+        deactivated_date as _raw_deactivated_date,
+        {{ parse_date('deactivated_date') }} as _parsed_deactivated_date
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_user_id as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_user_id
+    from parsed
+),
+
+versioned as (
+    select
+        *,
+        {% if is_incremental() %}
+            -- decided by the post-hook once the rows are in, over every version of their keys
+            cast(null as boolean) as _is_latest
+        {% else %}
+            row_number() over (
+                partition by _key_user_id
+                order by _file_name desc, _row_number desc
+            ) = 1 as _is_latest
+        {% endif %}
+    from keyed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_user_id', '_parsed_user_id', 'text', required=true) }}
+            as _fault_user_id,
+        {{ fault_reason('_raw_site_id', '_parsed_site_id', 'text', required=true) }}
+            as _fault_site_id,
+        {{ fault_reason('_raw_role', '_parsed_role', 'text', required=true) }}
+            as _fault_role,
+        {{ fault_reason('_raw_provisioned_date', '_parsed_provisioned_date', 'date', required=true) }}
+            as _fault_provisioned_date,
+        {{ fault_reason('_raw_deactivated_date', '_parsed_deactivated_date', 'date') }}
+            as _fault_deactivated_date
+    from versioned
+),
+
+final as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_user_id,
+        _is_latest,
+        case when _fault_user_id is null then _parsed_user_id end as user_id,
+        _raw_user_id,
+        _fault_user_id,
+        case when _fault_site_id is null then _parsed_site_id end as site_id,
+        _raw_site_id,
+        _fault_site_id,
+        case when _fault_role is null then _parsed_role end as role,
+        _raw_role,
+        _fault_role,
+        case when _fault_provisioned_date is null then _parsed_provisioned_date end as provisioned_date,
+        _raw_provisioned_date,
+        _fault_provisioned_date,
+        case when _fault_deactivated_date is null then _parsed_deactivated_date end as deactivated_date,
+        _raw_deactivated_date,
+        _fault_deactivated_date,
+        (
+            _fault_user_id is not null
+            or _fault_site_id is not null
+            or _fault_role is not null
+            or _fault_provisioned_date is not null
+        ) as _is_rejected,
+        (
+            _fault_deactivated_date is not null
+        ) as _is_flagged
+    from checked
+)
+
+select * from final
