@@ -23,6 +23,22 @@ O3,S2,C3,phone,offline,2026-01-05T12:00:00+01:00,2026-01-07,open
 """
 
 
+# Columns that say when a build ran or when files were written, not what was built (marts.entity_freshness
+# measures ages against the build's start and picks the newest delivery by modification time): two builds of the
+# same data differ only there.
+BUILD_TIME_COLUMNS = frozenset(
+    {
+        "as_of_at",
+        "newest_file_name",
+        "newest_file_modified_at",
+        "delivery_age_hours",
+        "event_age_hours",
+        "is_delivery_fresh",
+        "is_event_fresh",
+    }
+)
+
+
 def write_file(folder: Path, entity: str, name: str, text: str | bytes) -> Path:
     path = folder / entity / name
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ORDERS_CSV, SITES_CSV, query, write_file
+from conftest import BUILD_TIME_COLUMNS, ORDERS_CSV, SITES_CSV, query, write_file
 
 from orchestration.cli import run_pipeline
 from orchestration.settings import Settings
@@ -47,7 +47,7 @@ def make_extracts(folder: Path, with_second_delivery: bool) -> Path:
 
 
 # Which run loaded a row is lineage, not a result: it differs between any two runs by design.
-RUN_LINEAGE_COLUMNS = {"load_id"}
+RUN_LINEAGE_COLUMNS = {"load_id"} | BUILD_TIME_COLUMNS
 
 
 def snapshot(warehouse: Path, ignore: set[str] = RUN_LINEAGE_COLUMNS) -> dict[str, list[tuple]]:
@@ -210,6 +210,10 @@ def test_a_redelivered_identical_file_changes_nothing(reliability: dict[str, Pat
     redelivered, reference = snapshot(warehouse, file_lineage), snapshot(reliability["reference"], file_lineage)
     superseded = redelivered.pop("marts.data_quality")
     reference.pop("marts.data_quality")
+    # The delivery record names the copy: sales_orders has one more current file, and the copy is the newest.
+    freshness = {row[0]: row for row in redelivered.pop("marts.entity_freshness")}
+    reference_freshness = {row[0]: row for row in reference.pop("marts.entity_freshness")}
+    assert {entity for entity in freshness if freshness[entity] != reference_freshness[entity]} == {"sales_orders"}
     assert redelivered == reference
     assert [row[:3] for row in superseded] == [("superseded_version", "sales_orders", "sales_orders_20260106.csv")]
 
