@@ -222,3 +222,21 @@ def style_status(frame: pd.DataFrame, column: str) -> Styler:
         return f"background-color: {background}; color: {text}"
 
     return frame.style.map(colour, subset=[column])
+
+
+def kpi_tiles(catalogue: pd.DataFrame, now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """One row per KPI: the period's roll-up (now), its status, and the change against the previous period's
+    roll-up (before), with suppressed groups hidden. The Network review's tiles and the review report use it."""
+    tiles = catalogue.merge(
+        now[["kpi", "numerator", "denominator", "value", "rag_status", "is_suppressed"]], on="kpi", how="inner"
+    ).merge(
+        before[["kpi", "value", "is_suppressed"]].rename(
+            columns={"value": "previous_value", "is_suppressed": "previous_suppressed"}
+        ),
+        on="kpi",
+        how="left",
+    )
+    tiles["change"] = (tiles["value"] - tiles["previous_value"]).where(
+        ~tiles["previous_suppressed"].astype("boolean").fillna(False).astype(bool)
+    )
+    return hide_suppressed(tiles.sort_values("display_order"), ["value", "numerator", "denominator", "change"])

@@ -112,21 +112,7 @@ def tiles_frame(scope: ReviewScope, catalogue: pd.DataFrame) -> pd.DataFrame:
     sites = scope.tile_sites
     now = data.kpi_rollup(sites, scope.week_start_date, scope.week_end_date)
     before = data.kpi_rollup(sites, *data.previous_period(scope.week_start_date, scope.week_end_date))
-    tiles = catalogue.merge(
-        now[["kpi", "numerator", "denominator", "value", "rag_status", "is_suppressed"]], on="kpi", how="inner"
-    ).merge(
-        before[["kpi", "value", "is_suppressed"]].rename(
-            columns={"value": "previous_value", "is_suppressed": "previous_suppressed"}
-        ),
-        on="kpi",
-        how="left",
-    )
-    tiles["change"] = (tiles["value"] - tiles["previous_value"]).where(
-        ~tiles["previous_suppressed"].astype("boolean").fillna(False).astype(bool)
-    )
-    tiles = components.hide_suppressed(
-        tiles.sort_values("display_order"), ["value", "numerator", "denominator", "change"]
-    )
+    tiles = components.kpi_tiles(catalogue, now, before)
     return tiles.assign(
         label=[
             components.format_value(value, unit, suppressed)

@@ -20,22 +20,7 @@ def network_tiles(current: filters.Filters, catalogue: pd.DataFrame) -> pd.DataF
     now = data.kpi_rollup(list(current.site_ids), current.start_date, current.end_date)
     previous_start, previous_end = data.previous_period(current.start_date, current.end_date)
     before = data.kpi_rollup(list(current.site_ids), previous_start, previous_end)
-    tiles = catalogue.merge(
-        now[["kpi", "numerator", "denominator", "value", "rag_status", "is_suppressed"]], on="kpi", how="inner"
-    )
-    tiles = tiles.merge(
-        before[["kpi", "value", "is_suppressed"]].rename(
-            columns={"value": "previous_value", "is_suppressed": "previous_suppressed"}
-        ),
-        on="kpi",
-        how="left",
-    )
-    tiles["change"] = (tiles["value"] - tiles["previous_value"]).where(
-        ~tiles["previous_suppressed"].astype("boolean").fillna(False).astype(bool)
-    )
-    return components.hide_suppressed(
-        tiles.sort_values("display_order"), ["value", "numerator", "denominator", "change"]
-    )
+    return components.kpi_tiles(catalogue, now, before)
 
 
 def _per_site(tile: pd.Series, site_count: int) -> bool:
