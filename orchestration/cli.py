@@ -204,19 +204,10 @@ def command_report(args: argparse.Namespace) -> int:
 
 
 def command_generate(args: argparse.Namespace) -> int:
-    from simulator import generate
-    from simulator.__main__ import describe
+    from simulator.__main__ import describe, generate_from
 
     try:
-        result = generate(
-            Path(args.out),
-            sites=args.sites,
-            days=args.days,
-            start=args.start,
-            seed=args.seed,
-            file_format=args.format,
-            config=args.config,
-        )
+        result = generate_from(args)
     except (ValueError, OSError) as error:
         raise CommandError(str(error)) from None
     print(describe(result, Path(args.out)))

@@ -33,6 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser, *, out_required: bool = True)
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--format", choices=FORMATS, default="csv", help="file format (default csv)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="YAML or JSON file overriding parameters")
+    parser.add_argument(
+        "--anomalies",
+        action="store_true",
+        help="inject labelled spikes, level shifts and silent data gaps (labels beside the folder, see --labels)",
+    )
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        metavar="FILE",
+        help="with --anomalies: the labels CSV, outside --out (default: <out>.labels.csv beside it)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,9 +61,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def describe(result: GenerationResult, out_dir: Path) -> str:
-    return (
+    line = (
         f"wrote {result.rows:,} rows in {result.files:,} files to {out_dir} in {result.seconds:.2f}s "
         f"({result.rows_per_second:,.0f} rows/s)"
+    )
+    if result.labels_path is not None:
+        line += f"\nwrote {result.labels:,} anomaly labels to {result.labels_path}"
+    return line
+
+
+def generate_from(args: argparse.Namespace) -> GenerationResult:
+    """`generate` with the parsed flags of add_arguments."""
+    return generate(
+        Path(args.out),
+        sites=args.sites,
+        days=args.days,
+        start=args.start,
+        seed=args.seed,
+        file_format=args.format,
+        config=args.config,
+        anomalies=args.anomalies,
+        labels_path=args.labels,
     )
 
 
@@ -68,15 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         out_dir = args.out
         try:
-            result = generate(
-                out_dir,
-                sites=args.sites,
-                days=args.days,
-                start=args.start,
-                seed=args.seed,
-                file_format=args.format,
-                config=args.config,
-            )
+            result = generate_from(args)
         except (ValueError, OSError) as error:
             parser.error(str(error))
     print(describe(result, out_dir))

@@ -67,7 +67,10 @@ class Distributor:
         _ = self.catalog, self.staff, self.order_flow
 
     def frame(self, entity: str) -> Frame:
-        return ENTITY_BUILDERS[entity](self)
+        frame = ENTITY_BUILDERS[entity](self)
+        if self.world.anomalies is not None:
+            frame = self.world.anomalies.without_gaps(entity, frame)
+        return frame
 
     def sites(self) -> Frame:
         return master_data.site_frame(self.world)

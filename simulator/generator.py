@@ -7,11 +7,12 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from simulator import codes, text
+from simulator.anomalies import check_labels_path, default_labels_path, plan_anomalies, write_labels
 from simulator.distributor import ENTITY_BUILDERS, WORKER_SHARES, Distributor
 from simulator.parameters import load_parameters
 from simulator.world import World
@@ -36,6 +37,8 @@ class GenerationResult:
     rows: int
     files: int
     seconds: float
+    labels_path: Path | None = None  # with anomalies: where their labels were written
+    labels: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -52,8 +55,14 @@ def generate(
     file_format: str = "csv",
     config: Path | None = None,
     workers: int | None = None,
+    anomalies: bool = False,
+    labels_path: Path | None = None,
 ) -> GenerationResult:
     """Write every contract entity plus the code_map and training_requirements reference tables.
+
+    With `anomalies`, spikes, level shifts and silent data gaps are injected into the transactions
+    (simulator/anomalies.py) and their labels written to `labels_path` (default `<out>.labels.csv`), which
+    must lie outside `out_dir`.
 
     With `workers` = 2 (the default on a machine with two cores or more) a forked process builds and
     writes half of the entities; the files never depend on it.
@@ -64,14 +73,29 @@ def generate(
     if sites < 1 or not 1 <= days <= MAX_DAYS:
         raise ValueError(f"sites must be at least 1 and days between 1 and {MAX_DAYS}")
     out_dir = Path(out_dir)
+    if anomalies:
+        labels_path = Path(labels_path) if labels_path is not None else default_labels_path(out_dir)
+        check_labels_path(labels_path, out_dir)
+    elif labels_path is not None:
+        raise ValueError("a labels file is written only with anomalies")
     world = World.create(load_parameters(config), sites, days, start or DEFAULT_START, seed)
+    label_count = 0
+    if anomalies:
+        world = replace(world, anomalies=plan_anomalies(world))
+        label_count = write_labels(world, world.anomalies, labels_path)
     if (default_workers() if workers is None else workers) > 1 and _can_fork():
         written = _write_in_two_processes(world, out_dir, file_format)
     else:
         written = _write_entities(Distributor(world), tuple(ENTITY_BUILDERS), out_dir, file_format)
     for reference in _write_reference_tables(out_dir, file_format):
         written = written + reference
-    return GenerationResult(rows=written.rows, files=written.files, seconds=time.perf_counter() - began)
+    return GenerationResult(
+        rows=written.rows,
+        files=written.files,
+        seconds=time.perf_counter() - began,
+        labels_path=labels_path,
+        labels=label_count,
+    )
 
 
 def default_workers() -> int:

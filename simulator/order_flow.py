@@ -495,7 +495,9 @@ def pick_frame(
     day = world.local_day(site, at)
     stretch = world.disruption_at(site, day)
     is_short = picked < requested
-    error_rate = parameters.pick_error_rate + parameters.pick_error_surge * stretch
+    error_rate = world.added_error_rate(
+        "pick_accuracy", site, day, parameters.pick_error_rate + parameters.pick_error_surge * stretch
+    )
     has_error = ~is_short & (rng.random(n) < error_rate)
     error = np.where(is_short, 3, np.where(has_error, rng.choice(3, n, p=[0.45, 0.4, 0.15]), -1))
     step = catalog.step_tenths[lines.item[line]]

@@ -40,7 +40,10 @@ def inventory_count_frame(world: World, catalog: Catalog, staff: Staff) -> Frame
     step = catalog.step_tenths[item]
     system_qty = _quantity_tenths(rng, step, 40.0)
     stretch = world.disruption_at(site, day)
-    mismatch = rng.random(n) < parameters.count_mismatch_rate + parameters.count_mismatch_surge * stretch
+    mismatch_rate = world.added_error_rate(
+        "inventory_accuracy", site, day, parameters.count_mismatch_rate + parameters.count_mismatch_surge * stretch
+    )
+    mismatch = rng.random(n) < mismatch_rate
     delta = rng.integers(1, 6, n) * np.where(rng.random(n) < 0.6, -1, 1) * step
     counted = np.where(mismatch, np.maximum(system_qty + delta, 0), system_qty)
     counted = np.where(mismatch & (counted == system_qty), system_qty + step, counted)

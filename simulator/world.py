@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from simulator import codes
 from simulator.columns import Codes, Timestamps
 from simulator.network import Network, SiteClock, build_network, disruption_curves
 from simulator.parameters import Parameters
+
+if TYPE_CHECKING:
+    from simulator.anomalies import AnomalyPlan
 
 # Relative order volume by weekday, Monday first: distributors ship little at weekends.
 WEEKDAY_VOLUME = np.array([1.1, 1.05, 1.0, 1.0, 0.95, 0.25, 0.08])
@@ -28,6 +32,7 @@ class World:
     days: int
     seed: int
     disruption: np.ndarray  # (sites, days)
+    anomalies: AnomalyPlan | None = None  # injected anomalies (`generate --anomalies`); None leaves data unchanged
 
     @classmethod
     def create(cls, parameters: Parameters, sites: int, days: int, start: dt.date, seed: int) -> World:
@@ -65,6 +70,12 @@ class World:
     def disruption_at(self, site: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Go-live disruption of a site on a day; days past the range keep the last day's value."""
         return self.disruption[site, np.clip(day, 0, self.days - 1)]
+
+    def added_error_rate(self, kpi: str, site: np.ndarray, day: np.ndarray, rate: np.ndarray) -> np.ndarray:
+        """`rate` plus any error rate an injected anomaly adds to this KPI's transactions on these site-days."""
+        if self.anomalies is None:
+            return rate
+        return rate + self.anomalies.added_error_rate(kpi, site, day)
 
     def is_legacy(self, site: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Rows dated before their site's go-live come from the legacy ERP."""
