@@ -28,6 +28,7 @@ GAP_ENTITIES = ("picks", "inventory_counts")
 GO_LIVE_WINDOW_DAYS = 28  # a typical 4-week hypercare, as in docs/kpis.md
 FIRST_DAY = 35  # five weeks of history before the first event
 SPACING_DAYS = 14  # clean days kept between two events of a series
+GAP_SPACING_DAYS = 3  # between a gap and any other event of its site
 SPIKE_SIGMA = (3.0, 8.0)
 SHIFT_SIGMA = (2.0, 4.0)
 SPIKE_DAYS = (1, 3)
@@ -99,14 +100,16 @@ def baseline_error_rate(world: World, kpi: str) -> np.ndarray:
     return parameters.count_mismatch_rate + parameters.count_mismatch_surge * world.disruption
 
 
-def _start_day(rng: np.random.Generator, world: World, days: int, taken: list[tuple[int, int]]) -> int | None:
-    """A start on Monday-Wednesday (so a short event lies on working days) clear of the series' other events."""
+def _start_day(
+    rng: np.random.Generator, world: World, days: int, taken: list[tuple[int, int]], spacing: int = SPACING_DAYS
+) -> int | None:
+    """A start on Monday-Wednesday (so a short event lies on working days) `spacing` days clear of `taken`."""
     last = world.days - days - 1
     candidates = [
         start
         for start in range(FIRST_DAY, last + 1)
         if world.weekday(np.array(start)) <= 2
-        and all(start + days + SPACING_DAYS <= begin or end + SPACING_DAYS < start for begin, end in taken)
+        and all(start + days + spacing <= begin or end + spacing < start for begin, end in taken)
     ]
     return int(rng.choice(candidates)) if candidates else None
 
@@ -120,6 +123,7 @@ def plan_anomalies(world: World) -> AnomalyPlan:
     spikes_per_series = max(1, days // DAYS_PER_EVENT)
     others_per_series = max(1, days // (2 * DAYS_PER_EVENT))
     for site in range(sites):
+        site_events: list[tuple[int, int]] = []
         for kpi in ANOMALY_KPIS:
             taken: list[tuple[int, int]] = []
             kinds = ["level_shift"] * others_per_series + ["spike"] * spikes_per_series
@@ -133,11 +137,13 @@ def plan_anomalies(world: World) -> AnomalyPlan:
                     continue
                 taken.append((start, start + length - 1))
                 labels.append(Label(site, kind, kpi, start, length, size))
-        taken_gaps: list[tuple[int, int]] = []
+            site_events.extend(taken)
+        # A gap never hides a KPI event of its site: the missing rows would hide the injected errors.
+        taken_gaps = list(site_events)
         for _ in range(others_per_series * len(GAP_ENTITIES)):
             entity = GAP_ENTITIES[int(rng.integers(len(GAP_ENTITIES)))]
             length = int(rng.integers(GAP_DAYS[0], GAP_DAYS[1] + 1))
-            start = _start_day(rng, world, length, taken_gaps)
+            start = _start_day(rng, world, length, taken_gaps, GAP_SPACING_DAYS)
             if start is None:
                 continue
             taken_gaps.append((start, start + length - 1))

@@ -1,0 +1,376 @@
+"""Score the signals against labelled truth (issue #16's targets): KPI anomalies and silent delivery gaps.
+
+    .venv/bin/python benchmarks/anomalies.py --sites 6 --days 120 --seeds 1 2 3 [--challenger] [--cost-days 365]
+
+For each seed: `observatory generate --anomalies` into a temporary folder (labels beside it), `observatory run` into
+a fresh warehouse, then every published marts.kpi_anomalies and marts.delivery_gaps row is matched with the
+labels. With --challenger, ruptures' PELT is run on the same kpi_daily series, online (each day sees only the days
+up to it), and scored the same way. With --cost-days, the signals step's time is compared with a full run at
+SITES × COST_DAYS (no anomalies). Writes benchmarks/results/<date>-anomalies.md (or --out). Never asserts.
+
+Scoring (also in the results file):
+- a label is found when a flagged day of its site and KPI (entity, for gaps) lies in [start, end]; its delay is
+  the first such day minus start;
+- flagged days of a series form events (consecutive days, a one-day hole allowed); an event is true when it
+  overlaps a label's [start, end + 7 days] (the return to normal after a shift is part of it);
+- false alarms per series per 30 days: false events starting on clean days (no label within 7 days, outside the
+  go-live window) over the clean days of every judged series.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import itertools
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from orchestration.detectors import GO_LIVE_WINDOW_DAYS, MIN_VOLUME  # noqa: E402
+from orchestration.signals import find_delivery_gaps, find_kpi_anomalies, read_kpi_series  # noqa: E402
+from simulator import generate  # noqa: E402
+
+OBSERVATORY = str(Path(sys.executable).with_name("observatory"))
+TAIL_DAYS = 7
+SIZE_BUCKETS = {"spike": (3.0, 4.5, 6.0, 8.01), "level_shift": (2.0, 3.0, 4.01)}
+
+
+@dataclass(frozen=True)
+class Label:
+    site_id: str
+    kind: str
+    target: str
+    start: dt.date
+    end: dt.date
+    size: float | None
+    in_go_live_window: bool
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A flagged day of a series (target: a KPI or an entity)."""
+
+    site_id: str
+    target: str
+    day: dt.date
+    kind: str
+    in_go_live_window: bool
+
+
+@dataclass
+class Score:
+    found: dict[str, list[tuple[Label, int | None, str | None]]] = field(default_factory=lambda: defaultdict(list))
+    events: list[tuple[bool, bool]] = field(default_factory=list)  # (true, in go-live window)
+    false_on_clean: int = 0
+    clean_days: int = 0
+
+
+def read_labels(path: Path) -> list[Label]:
+    with path.open(encoding="utf-8") as handle:
+        return [
+            Label(
+                row["site_id"],
+                row["kind"],
+                row["kpi"] or row["entity"],
+                dt.date.fromisoformat(row["start_date"]),
+                dt.date.fromisoformat(row["end_date"]),
+                float(row["size_sigma"]) if row["size_sigma"] else None,
+                row["in_go_live_window"] == "true",
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def events_of(flags: list[Flag]) -> list[list[Flag]]:
+    by_series: dict[tuple[str, str], list[Flag]] = defaultdict(list)
+    for flag in sorted(flags, key=lambda flag: (flag.site_id, flag.target, flag.day)):
+        by_series[(flag.site_id, flag.target)].append(flag)
+    events = []
+    for days in by_series.values():
+        current = [days[0]]
+        for flag in days[1:]:
+            if (flag.day - current[-1].day).days <= 2:
+                current.append(flag)
+            else:
+                events.append(current)
+                current = [flag]
+        events.append(current)
+    return events
+
+
+def score(
+    labels: list[Label], flags: list[Flag], series_days: dict[tuple[str, str], list[tuple[dt.date, bool]]]
+) -> Score:
+    """series_days: per judged series, its days and whether each is in the go-live window."""
+    result = Score()
+    flagged: dict[tuple[str, str], dict[dt.date, Flag]] = defaultdict(dict)
+    for flag in flags:
+        flagged[(flag.site_id, flag.target)][flag.day] = flag
+    for label in labels:
+        days = flagged.get((label.site_id, label.target), {})
+        hits = sorted(day for day in days if label.start <= day <= label.end)
+        delay = (hits[0] - label.start).days if hits else None
+        result.found[label.kind].append((label, delay, days[hits[0]].kind if hits else None))
+    spans: dict[tuple[str, str], list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for label in labels:
+        spans[(label.site_id, label.target)].append((label.start, label.end + dt.timedelta(days=TAIL_DAYS)))
+    for event in events_of(flags):
+        first, last = event[0].day, event[-1].day
+        key = (event[0].site_id, event[0].target)
+        true = any(start <= last and first <= end for start, end in spans.get(key, []))
+        result.events.append((true, event[0].in_go_live_window))
+        if not true and not event[0].in_go_live_window:
+            result.false_on_clean += 1
+    for key, days in series_days.items():
+        for day, in_window in days:
+            near = any(start - dt.timedelta(days=TAIL_DAYS) <= day <= end for start, end in spans.get(key, []))
+            result.clean_days += not in_window and not near
+    return result
+
+
+def merge(scores: list[Score]) -> Score:
+    merged = Score()
+    for one in scores:
+        for kind, found in one.found.items():
+            merged.found[kind].extend(found)
+        merged.events.extend(one.events)
+        merged.false_on_clean += one.false_on_clean
+        merged.clean_days += one.clean_days
+    return merged
+
+
+def judged_series_days(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[tuple[dt.date, bool]]]:
+    """Days each ratio KPI series is judged on (volume at least the minimum), with the go-live window flag."""
+    found = {}
+    for series in read_kpi_series(con):
+        days = []
+        for index, volume in enumerate(series.denominator):
+            if volume < MIN_VOLUME:
+                continue
+            day = series.date(index)
+            go_live = series.go_live_date
+            in_window = go_live is not None and 0 <= (day - go_live).days < GO_LIVE_WINDOW_DAYS
+            days.append((day, in_window))
+        found[(series.site_id, series.kpi)] = days
+    return found
+
+
+def gap_series_days(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[tuple[dt.date, bool]]]:
+    rows = con.execute(
+        """
+        select site_id, 'picks', kpi_date from marts.kpi_daily where kpi = 'pick_accuracy'
+        union all
+        select site_id, 'inventory_counts', kpi_date from marts.kpi_daily where kpi = 'inventory_accuracy'
+        """
+    ).fetchall()
+    found: dict[tuple[str, str], list[tuple[dt.date, bool]]] = defaultdict(list)
+    for site_id, entity, day in rows:
+        found[(site_id, entity)].append((day, False))
+    return found
+
+
+# --- the challenger: ruptures' PELT, online --------------------------------------------------------------
+
+
+def ruptures_flags(con: duckdb.DuckDBPyConnection, penalty: float, recent_days: int = 3) -> list[Flag]:
+    """Each day d (from day 35) runs PELT (l2) on the series' volume-standardised values up to d; a change point
+    in the last `recent_days` days flags day d. Standardisation: (value - median of all earlier days) × √volume
+    / (1.4826 × MAD), so the penalty is in units of variance."""
+    import ruptures
+
+    flags = []
+    for series in read_kpi_series(con):
+        denominator = series.denominator
+        valid = np.flatnonzero(denominator >= MIN_VOLUME)
+        if len(valid) < 40:
+            continue
+        value = series.numerator[valid] / denominator[valid]
+        weight = np.sqrt(denominator[valid])
+        go_live = series.go_live_date
+        for position in range(35, len(valid)):
+            history = value[:position]
+            centre = np.median(history)
+            residual = (history - centre) * weight[:position]
+            spread = max(1.4826 * np.median(np.abs(residual - np.median(residual))), 1e-9)
+            signal = ((value[: position + 1] - centre) * weight[: position + 1] / spread).reshape(-1, 1)
+            points = ruptures.Pelt(model="l2", min_size=1, jump=1).fit(signal).predict(pen=penalty)
+            if any(position + 1 - recent_days <= point <= position for point in points[:-1]):
+                day = series.date(int(valid[position]))
+                in_window = go_live is not None and 0 <= (day - go_live).days < GO_LIVE_WINDOW_DAYS
+                flags.append(Flag(series.site_id, series.kpi, day, "change_point", in_window))
+    return flags
+
+
+# --- running and reporting ---------------------------------------------------------------------------------
+
+
+def run_pipeline(extracts: Path, warehouse: Path) -> float:
+    began = time.perf_counter()
+    result = subprocess.run(
+        [OBSERVATORY, "run", "--extracts", str(extracts), "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"observatory run failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return time.perf_counter() - began
+
+
+def published_flags(con: duckdb.DuckDBPyConnection) -> tuple[list[Flag], list[Flag]]:
+    kpi_flags = [
+        Flag(site_id, kpi, day, kind, in_window)
+        for site_id, kpi, day, kind, in_window in con.execute(
+            "select site_id, kpi, kpi_date, kind, in_go_live_window from marts.kpi_anomalies"
+        ).fetchall()
+    ]
+    gap_flags = [
+        Flag(site_id, entity, day, "gap", False)
+        for site_id, entity, day in con.execute("select site_id, entity, gap_date from marts.delivery_gaps").fetchall()
+    ]
+    return kpi_flags, gap_flags
+
+
+def signals_seconds(warehouse: Path) -> float:
+    """The signals step's detection (reads and detectors; the two small writes are left out)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        began = time.perf_counter()
+        find_kpi_anomalies(con)
+        find_delivery_gaps(con)
+        return time.perf_counter() - began
+
+
+def recall_line(name: str, found: list[tuple[Label, int | None, str | None]]) -> str:
+    if not found:
+        return f"| {name} | 0 labels | — | — | — |"
+    hits = [delay for _, delay, _ in found if delay is not None]
+    delays = sorted(hits)
+    median = statistics.median(delays) if delays else None
+    p90 = float(np.percentile(delays, 90)) if delays else None
+    kinds = [(label.kind, kind) for label, delay, kind in found if delay is not None]
+    right_kind = sum(1 for expected, got in kinds if expected == got or expected == "gap")
+    return (
+        f"| {name} | {len(hits)} / {len(found)} = {len(hits) / len(found):.2f} | "
+        f"{'—' if median is None else f'{median:.1f}'} | {'—' if p90 is None else f'{p90:.1f}'} | "
+        f"{right_kind} / {len(hits)} |"
+    )
+
+
+def table(title: str, merged: Score, series_count: int) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        "| labels | recall | delay median (d) | delay p90 (d) | kind right |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("spike", "level_shift"):
+        found = merged.found.get(kind, [])
+        lines.append(recall_line(f"{kind} (all)", found))
+        bounds = SIZE_BUCKETS[kind]
+        for low, high in itertools.pairwise(bounds):
+            bucket = [item for item in found if low <= (item[0].size or 0) < high]
+            lines.append(recall_line(f"{kind} {low:g}–{min(high, 8):g} σ", bucket))
+        lines.append(recall_line(f"{kind} outside go-live windows", [i for i in found if not i[0].in_go_live_window]))
+        lines.append(recall_line(f"{kind} inside go-live windows", [i for i in found if i[0].in_go_live_window]))
+    if "gap" in merged.found:
+        lines.append(recall_line("gap", merged.found["gap"]))
+    true_events = sum(1 for true, _ in merged.events if true)
+    outside = [true for true, in_window in merged.events if not in_window]
+    lines += [
+        "",
+        f"- events raised: {len(merged.events)}; true {true_events} → precision "
+        f"{true_events / max(len(merged.events), 1):.2f}; outside go-live windows {sum(outside)} / {len(outside)} "
+        f"→ precision {sum(outside) / max(len(outside), 1):.2f}",
+        f"- false alarms on clean days (outside go-live windows): {merged.false_on_clean} in {merged.clean_days:,} "
+        f"clean series-days of {series_count} series → "
+        f"{30 * merged.false_on_clean / max(merged.clean_days, 1):.3f} per series per 30 days",
+        "",
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=6)
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--challenger", action="store_true", help="also score ruptures' PELT (pip: ruptures)")
+    parser.add_argument("--penalty", type=float, default=25.0, help="PELT penalty (variance units)")
+    parser.add_argument("--cost-days", type=int, help="also time a full run at SITES × COST_DAYS against signals")
+    parser.add_argument("--workdir", type=Path, help="keep the generated data and warehouses here")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="observatory-anomalies-"))
+    kpi_scores, gap_scores, challenger_scores, notes = [], [], [], []
+    series_count = 0
+    for seed in args.seeds:
+        extracts = workdir / f"seed{seed}"
+        labels_path = workdir / f"seed{seed}.labels.csv"
+        warehouse = workdir / f"seed{seed}.duckdb"
+        generate(extracts, sites=args.sites, days=args.days, seed=seed, anomalies=True, labels_path=labels_path)
+        seconds = run_pipeline(extracts, warehouse)
+        labels = read_labels(labels_path)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            kpi_flags, gap_flags = published_flags(con)
+            judged = judged_series_days(con)
+            series_count += len(judged)
+            kpi_scores.append(score([label for label in labels if label.kind != "gap"], kpi_flags, judged))
+            gap_scores.append(
+                score([label for label in labels if label.kind == "gap"], gap_flags, gap_series_days(con))
+            )
+            if args.challenger:
+                began = time.perf_counter()
+                flags = ruptures_flags(con, args.penalty)
+                challenger_seconds = time.perf_counter() - began
+                challenger_scores.append(score([label for label in labels if label.kind != "gap"], flags, judged))
+                notes.append(f"seed {seed}: ruptures PELT (online) took {challenger_seconds:.1f} s")
+        notes.append(
+            f"seed {seed}: {len(labels)} labels; run {seconds:.1f} s; signals step {signals_seconds(warehouse):.2f} s; "
+            f"{len(kpi_flags)} anomaly rows, {len(gap_flags)} gap rows"
+        )
+        print(notes[-1], flush=True)
+    lines = [
+        f"# Anomaly benchmark {dt.date.today().isoformat()}",
+        "",
+        f"`python benchmarks/anomalies.py --sites {args.sites} --days {args.days} --seeds "
+        f"{' '.join(map(str, args.seeds))}{' --challenger' if args.challenger else ''}"
+        f"{f' --cost-days {args.cost_days}' if args.cost_days else ''}` (default volumes).",
+        "",
+        *table("Shipped detector: robust baseline + CUSUM (marts.kpi_anomalies)", merge(kpi_scores), series_count),
+        *table("Silent data gaps (marts.delivery_gaps)", merge(gap_scores), 0),
+    ]
+    if challenger_scores:
+        lines += table(
+            f"Challenger: ruptures PELT l2, online, penalty {args.penalty:g}", merge(challenger_scores), series_count
+        )
+    if args.cost_days:
+        extracts = workdir / "cost"
+        generate(extracts, sites=args.sites, days=args.cost_days, seed=args.seeds[0])
+        warehouse = workdir / "cost.duckdb"
+        full = run_pipeline(extracts, warehouse)
+        step = signals_seconds(warehouse)
+        notes.append(
+            f"cost at {args.sites} × {args.cost_days}: full run {full:.1f} s (signals included), signals step "
+            f"{step:.2f} s = {100 * step / full:.1f} % of the run"
+        )
+    lines += ["### Runs", "", *[f"- {note}" for note in notes], ""]
+    out = args.out or PROJECT_ROOT / "benchmarks" / "results" / f"{dt.date.today().isoformat()}-anomalies.md"
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
