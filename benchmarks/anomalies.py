@@ -44,6 +44,7 @@ from simulator import generate  # noqa: E402
 
 OBSERVATORY = str(Path(sys.executable).with_name("observatory"))
 TAIL_DAYS = 7
+CHALLENGER_WINDOW = 56  # days of history each online PELT run sees
 SIZE_BUCKETS = {"spike": (3.0, 4.5, 6.0, 8.01), "level_shift": (2.0, 3.0, 4.01)}
 
 
@@ -157,9 +158,9 @@ def judged_series_days(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], 
     for series in read_kpi_series(con):
         days = []
         for index, volume in enumerate(series.denominator):
-            if volume < MIN_VOLUME:
-                continue
             day = series.date(index)
+            if volume < MIN_VOLUME or (series.last_complete_date is not None and day > series.last_complete_date):
+                continue
             go_live = series.go_live_date
             in_window = go_live is not None and 0 <= (day - go_live).days < GO_LIVE_WINDOW_DAYS
             days.append((day, in_window))
@@ -185,9 +186,9 @@ def gap_series_days(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], lis
 
 
 def ruptures_flags(con: duckdb.DuckDBPyConnection, penalty: float, recent_days: int = 3) -> list[Flag]:
-    """Each day d (from day 35) runs PELT (l2) on the series' volume-standardised values up to d; a change point
-    in the last `recent_days` days flags day d. Standardisation: (value - median of all earlier days) × √volume
-    / (1.4826 × MAD), so the penalty is in units of variance."""
+    """Each day d (from day 35) runs PELT (l2) on the series' volume-standardised values of the 56 days up to d; a
+    change point in the last `recent_days` days flags day d. Standardisation: (value - median of the earlier days)
+    × √volume / (1.4826 × MAD), so the penalty is in units of variance."""
     import ruptures
 
     flags = []
@@ -200,12 +201,16 @@ def ruptures_flags(con: duckdb.DuckDBPyConnection, penalty: float, recent_days: 
         weight = np.sqrt(denominator[valid])
         go_live = series.go_live_date
         for position in range(35, len(valid)):
-            history = value[:position]
+            first = max(position - CHALLENGER_WINDOW, 0)
+            history = value[first:position]
             centre = np.median(history)
-            residual = (history - centre) * weight[:position]
+            residual = (history - centre) * weight[first:position]
             spread = max(1.4826 * np.median(np.abs(residual - np.median(residual))), 1e-9)
-            signal = ((value[: position + 1] - centre) * weight[: position + 1] / spread).reshape(-1, 1)
-            points = ruptures.Pelt(model="l2", min_size=1, jump=1).fit(signal).predict(pen=penalty)
+            signal = ((value[first : position + 1] - centre) * weight[first : position + 1] / spread).reshape(-1, 1)
+            points = [
+                first + point
+                for point in ruptures.Pelt(model="l2", min_size=1, jump=1).fit(signal).predict(pen=penalty)
+            ]
             if any(position + 1 - recent_days <= point <= position for point in points[:-1]):
                 day = series.date(int(valid[position]))
                 in_window = go_live is not None and 0 <= (day - go_live).days < GO_LIVE_WINDOW_DAYS
@@ -307,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--challenger", action="store_true", help="also score ruptures' PELT (pip: ruptures)")
-    parser.add_argument("--penalty", type=float, default=25.0, help="PELT penalty (variance units)")
+    parser.add_argument("--penalty", type=float, default=15.0, help="PELT penalty (variance units)")
     parser.add_argument("--cost-days", type=int, help="also time a full run at SITES × COST_DAYS against signals")
     parser.add_argument("--workdir", type=Path, help="keep the generated data and warehouses here")
     parser.add_argument("--out", type=Path)

@@ -39,6 +39,12 @@ CUSUM_THRESHOLD = 4.0
 CUSUM_CLIP = 3.0
 CUSUM_CAP = 6.0
 GO_LIVE_WINDOW_DAYS = 28
+RECOVERY_DAYS = 56  # after go-live, `better` departures are the recovery: not raised in these days
+# Days at the end of the data a KPI is not yet judged on: its numerator is still to come. A KPI dated by a plan
+# date (the requested ship date) counts orders that may still ship today or tomorrow; an invoice is credited for
+# an error days after it was issued (the sample's error rate is still rising two weeks back).
+PLAN_DATED_SETTLING_DAYS = 2
+SETTLING_DAYS = {"invoice_error_rate": 14}
 GAP_WEEKS = 4
 GAP_MIN_EXPECTED = 10.0
 GAP_SHARE = 0.1
@@ -108,6 +114,12 @@ def baseline(
     return Baseline(expected, spread)
 
 
+def settling_days(kpi: str, day_definition: str) -> int:
+    """Days at the end of the data on which a KPI is not yet judged (see SETTLING_DAYS)."""
+    plan_dated = PLAN_DATED_SETTLING_DAYS if "requested_ship_date" in day_definition else 0
+    return max(SETTLING_DAYS.get(kpi, 0), plan_dated)
+
+
 def _window_start(index: int, go_live: int | None) -> tuple[int, bool]:
     """First day of the baseline window of day `index`, and whether the day is in the go-live window."""
     if go_live is None or index < go_live:
@@ -169,6 +181,9 @@ def detect_kpi_anomalies(series: KpiSeries) -> list[KpiAnomaly]:
             kind, anomaly_start, cusum = "spike", spike_start, upper_sum if score > 0 else -lower_sum
         if kind is None:
             continue
+        is_better = sign * score > 0
+        if is_better and go_live is not None and go_live <= index < go_live + RECOVERY_DAYS:
+            continue  # improving after go-live is the expected recovery, not news
         found.append(
             KpiAnomaly(
                 site_id=series.site_id,
@@ -184,7 +199,7 @@ def detect_kpi_anomalies(series: KpiSeries) -> list[KpiAnomaly]:
                 denominator=float(denominator[index]),
                 score=float(score),
                 cusum=float(cusum),
-                direction="better" if sign * score > 0 else "worse",
+                direction="better" if is_better else "worse",
                 kpi_direction=series.kpi_direction,
                 in_go_live_window=in_window,
             )

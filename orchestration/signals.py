@@ -21,6 +21,7 @@ from orchestration.detectors import (
     KpiSeries,
     detect_delivery_gaps,
     detect_kpi_anomalies,
+    settling_days,
 )
 from orchestration.progress import SIGNALS_STEP
 from orchestration.resources import WarehouseResource
@@ -63,14 +64,14 @@ DELIVERY_GAP_COLUMNS = {
     "detector": ("varchar", "The detector that raised it (weekday_median)."),
 }
 
-# A KPI dated by a plan date (the requested ship date) is complete only once that day is over: its last
-# calendar day is still open. Days after a site's last calendar day have not happened yet.
+# A site's last calendar day (its daily level KPIs have a row on each): later days have not happened yet, and the
+# last days of a KPI whose numerator comes later are not judged yet (detectors.settling_days).
 KPI_SERIES_SQL = """
 with rated as (
     select
         kpi,
         direction,
-        case when day_definition like '%requested_ship_date%' then 1 else 0 end as open_days
+        day_definition
     from marts.kpi_definitions
     where unit = 'ratio' and aggregation = 'additive'
 ),
@@ -88,7 +89,8 @@ select
     kpi_daily.numerator,
     kpi_daily.denominator,
     sites.go_live_date,
-    site_last_dates.last_date - rated.open_days as last_complete_date
+    site_last_dates.last_date,
+    rated.day_definition
 from marts.kpi_daily
 inner join rated on kpi_daily.kpi = rated.kpi
 left join staging.stg_erp__sites as sites on kpi_daily.site_id = sites.site_id
@@ -111,9 +113,20 @@ def read_kpi_series(con: duckdb.DuckDBPyConnection) -> list[KpiSeries]:
         for _site, _kpi, _direction, kpi_date, day_numerator, day_denominator, *_ in days:
             index = (kpi_date - first).days
             numerator[index], denominator[index] = day_numerator, day_denominator
+        site_last_date, day_definition = days[0][7], days[0][8]
+        last_complete_date = None
+        if site_last_date is not None:
+            last_complete_date = site_last_date - dt.timedelta(days=settling_days(kpi, day_definition or ""))
         series.append(
             KpiSeries(
-                site_id, kpi, days[0][2], first, numerator, denominator, days[0][6], last_complete_date=days[0][7]
+                site_id,
+                kpi,
+                days[0][2],
+                first,
+                numerator,
+                denominator,
+                days[0][6],
+                last_complete_date=last_complete_date,
             )
         )
     return series
