@@ -4,13 +4,16 @@ hand-made DuckDB tables (orchestration/signals.py): fast, no warehouse build."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
+from conftest import query
 
 from orchestration.detectors import (
     CUSUM_THRESHOLD,
+    MIN_VOLUME,
     KpiSeries,
     detect_delivery_gaps,
     detect_kpi_anomalies,
@@ -172,3 +175,30 @@ def test_the_signals_step_writes_both_marts_with_their_documented_columns():
         assert con.execute("select site_id, entity, gap_date from marts.delivery_gaps").fetchall() == [
             ("S1", "picks", START + dt.timedelta(days=50))
         ]
+
+
+def test_the_job_publishes_both_marts_even_when_nothing_is_judged(small_warehouse: Path):
+    """Two sites and three orders: too little to judge, yet the marts exist with their columns for readers."""
+    for name, columns in (("kpi_anomalies", KPI_ANOMALY_COLUMNS), ("delivery_gaps", DELIVERY_GAP_COLUMNS)):
+        described = query(small_warehouse, f"select column_name from (describe marts.{name})")
+        assert [column for (column,) in described] == list(columns)
+        assert query(small_warehouse, f"select count(*) from marts.{name}") == [(0,)]
+
+
+@pytest.mark.slow
+def test_the_sample_s_signals_keep_their_grain_and_lie_on_judged_days(sample_warehouse: Path):
+    duplicates = query(
+        sample_warehouse,
+        "select site_id, kpi, kpi_date from marts.kpi_anomalies group by all having count(*) > 1 "
+        "union all select site_id, entity, gap_date from marts.delivery_gaps group by all having count(*) > 1",
+    )
+    assert duplicates == []
+    outside = query(
+        sample_warehouse,
+        "select anomalies.* from marts.kpi_anomalies as anomalies left join marts.kpi_daily as daily "
+        "using (site_id, kpi, kpi_date) "
+        "where daily.denominator is distinct from anomalies.denominator or anomalies.denominator < $minimum "
+        "or anomalies.kind not in ('spike', 'level_shift') or anomalies.direction not in ('worse', 'better')",
+        [MIN_VOLUME],
+    )
+    assert outside == []
