@@ -245,7 +245,21 @@ def published_flags(con: duckdb.DuckDBPyConnection) -> tuple[list[Flag], list[Fl
         Flag(site_id, entity, day, "gap", False)
         for site_id, entity, day in con.execute("select site_id, entity, gap_date from marts.delivery_gaps").fetchall()
     ]
-    return kpi_flags, gap_flags
+    return sorted(kpi_flags, key=_flag_order), sorted(gap_flags, key=_flag_order)
+
+
+def current_flags(con: duckdb.DuckDBPyConnection) -> tuple[list[Flag], list[Flag]]:
+    """The detectors' flags on a published warehouse's marts: what the signals step writes (same functions)."""
+    kpi_flags = [
+        Flag(anomaly.site_id, anomaly.kpi, anomaly.kpi_date, anomaly.kind, anomaly.in_go_live_window)
+        for anomaly in find_kpi_anomalies(con)
+    ]
+    gap_flags = [Flag(gap.site_id, gap.entity, gap.gap_date, "gap", False) for gap in find_delivery_gaps(con)]
+    return sorted(kpi_flags, key=_flag_order), sorted(gap_flags, key=_flag_order)
+
+
+def _flag_order(flag: Flag) -> tuple:
+    return (flag.site_id, flag.target, flag.day)
 
 
 def signals_seconds(warehouse: Path) -> float:
@@ -315,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--penalty", type=float, default=15.0, help="PELT penalty (variance units)")
     parser.add_argument("--cost-days", type=int, help="also time a full run at SITES × COST_DAYS against signals")
     parser.add_argument("--workdir", type=Path, help="keep the generated data and warehouses here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --workdir: score a seed's existing warehouse again (detectors rerun on its marts) instead of "
+        "generating and running it",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="observatory-anomalies-"))
@@ -324,11 +344,16 @@ def main(argv: list[str] | None = None) -> int:
         extracts = workdir / f"seed{seed}"
         labels_path = workdir / f"seed{seed}.labels.csv"
         warehouse = workdir / f"seed{seed}.duckdb"
-        generate(extracts, sites=args.sites, days=args.days, seed=seed, anomalies=True, labels_path=labels_path)
-        seconds = run_pipeline(extracts, warehouse)
+        if args.reuse and warehouse.exists() and labels_path.exists():
+            seconds = None
+        else:
+            generate(extracts, sites=args.sites, days=args.days, seed=seed, anomalies=True, labels_path=labels_path)
+            seconds = run_pipeline(extracts, warehouse)
         labels = read_labels(labels_path)
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            kpi_flags, gap_flags = published_flags(con)
+            kpi_flags, gap_flags = current_flags(con)
+            if seconds is not None and (kpi_flags, gap_flags) != published_flags(con):
+                raise RuntimeError("the published signals differ from the detectors' output on the same warehouse")
             judged = judged_series_days(con)
             series_count += len(judged)
             kpi_scores.append(score([label for label in labels if label.kind != "gap"], kpi_flags, judged))
@@ -341,8 +366,9 @@ def main(argv: list[str] | None = None) -> int:
                 challenger_seconds = time.perf_counter() - began
                 challenger_scores.append(score([label for label in labels if label.kind != "gap"], flags, judged))
                 notes.append(f"seed {seed}: ruptures PELT (online) took {challenger_seconds:.1f} s")
+        run_note = "reused warehouse" if seconds is None else f"run {seconds:.1f} s"
         notes.append(
-            f"seed {seed}: {len(labels)} labels; run {seconds:.1f} s; signals step {signals_seconds(warehouse):.2f} s; "
+            f"seed {seed}: {len(labels)} labels; {run_note}; signals step {signals_seconds(warehouse):.2f} s; "
             f"{len(kpi_flags)} anomaly rows, {len(gap_flags)} gap rows"
         )
         print(notes[-1], flush=True)

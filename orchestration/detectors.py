@@ -12,8 +12,10 @@ They are small on purpose, so a reader can check each flag by hand (docs/kpis.md
     with allowance CUSUM_ALLOWANCE; a shift is raised while the sum is at or above CUSUM_THRESHOLD and dated
     from the day the sum last left zero. The sum is capped, so it falls back soon after the shift ends.
   - In a site's go-live window (go-live day and the 27 days after, a typical 4-week hypercare) a dip is
-    expected: the KPI is judged against its own last 7 days (the hypercare curve), spikes only, from the
-    higher HYPERCARE_SPIKE_Z; the pre-go-live norm is not used after go-live.
+    expected: the KPI is judged against its own last 7 days (the hypercare curve), spikes from the higher
+    HYPERCARE_SPIKE_Z; the sums restart at go-live and at the window's end; the pre-go-live norm is not used
+    after go-live, and `better` departures in the RECOVERY_DAYS after go-live are the recovery, not raised.
+  - The last days of the data are not judged while a KPI's numerator is still to come (settling_days).
 - **Delivery gaps** compare a site's rows of an entity in a day's delivery with the median of the same
   weekday over the previous 4 weeks: at most GAP_SHARE of an expected GAP_MIN_EXPECTED rows or more, on a
   day when other sites delivered rows of that entity, is a gap.
@@ -162,18 +164,17 @@ def detect_kpi_anomalies(series: KpiSeries) -> list[KpiAnomaly]:
         score = (value[index] - base.expected) / standard_error
         threshold = HYPERCARE_SPIKE_Z if in_window else SPIKE_Z
         kind = None
-        if not in_window:
-            clipped = float(np.clip(score, -CUSUM_CLIP, CUSUM_CLIP))
-            if upper_sum == 0.0:
-                upper_start = index
-            if lower_sum == 0.0:
-                lower_start = index
-            upper_sum = min(max(0.0, upper_sum + clipped - CUSUM_ALLOWANCE), CUSUM_CAP)
-            lower_sum = min(max(0.0, lower_sum - clipped - CUSUM_ALLOWANCE), CUSUM_CAP)
-            if upper_sum >= CUSUM_THRESHOLD and score > 0:
-                kind, anomaly_start, cusum = "level_shift", upper_start, upper_sum
-            elif lower_sum >= CUSUM_THRESHOLD and score < 0:
-                kind, anomaly_start, cusum = "level_shift", lower_start, -lower_sum
+        clipped = float(np.clip(score, -CUSUM_CLIP, CUSUM_CLIP))
+        if upper_sum == 0.0:
+            upper_start = index
+        if lower_sum == 0.0:
+            lower_start = index
+        upper_sum = min(max(0.0, upper_sum + clipped - CUSUM_ALLOWANCE), CUSUM_CAP)
+        lower_sum = min(max(0.0, lower_sum - clipped - CUSUM_ALLOWANCE), CUSUM_CAP)
+        if upper_sum >= CUSUM_THRESHOLD and score > 0:
+            kind, anomaly_start, cusum = "level_shift", upper_start, upper_sum
+        elif lower_sum >= CUSUM_THRESHOLD and score < 0:
+            kind, anomaly_start, cusum = "level_shift", lower_start, -lower_sum
         if kind is None and abs(score) >= threshold:
             if spike_start is None or previous_spike != index - 1:
                 spike_start = index

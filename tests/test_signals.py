@@ -97,13 +97,17 @@ def test_a_day_below_the_minimum_volume_is_not_judged():
     assert detect_kpi_anomalies(series) == []
 
 
-def test_the_go_live_dip_is_judged_against_the_last_week_not_the_norm_before():
+def test_the_go_live_dip_and_its_recovery_raise_nothing():
+    """Judged against the hypercare curve (its last week), not the norm before go-live; recovering is not news."""
     go_live = 60
     extra = {day: 0.04 * np.exp(-(day - go_live) / 10) for day in range(go_live, DAYS)}
-    found = detect_kpi_anomalies(accuracy_series(4, extra, START + dt.timedelta(days=go_live)))
-    assert all(anomaly.in_go_live_window == (anomaly.kpi_date < START + dt.timedelta(days=go_live + 28))
-               for anomaly in found)  # fmt: skip
-    assert not [anomaly for anomaly in found if anomaly.kind == "level_shift" and anomaly.in_go_live_window]
+    assert detect_kpi_anomalies(accuracy_series(4, extra, START + dt.timedelta(days=go_live))) == []
+
+
+def test_the_same_dip_without_a_go_live_date_is_raised_as_worse():
+    extra = {day: 0.04 * np.exp(-(day - 60) / 10) for day in range(60, DAYS)}
+    found = detect_kpi_anomalies(accuracy_series(4, extra))
+    assert found and found[0].kpi_date == START + dt.timedelta(days=60) and found[0].direction == "worse"
 
 
 def delivered_rows(seed: int, sites: int = 3, days: int = 70) -> np.ndarray:
