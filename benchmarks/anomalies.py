@@ -23,6 +23,7 @@ import argparse
 import csv
 import datetime as dt
 import itertools
+import json
 import statistics
 import subprocess
 import sys
@@ -320,6 +321,76 @@ def table(title: str, merged: Score, series_count: int) -> list[str]:
     return lines
 
 
+def remember(workdir: Path, key: str, seconds: float) -> None:
+    """Run times kept beside the warehouses, so --reuse can report them again."""
+    path = workdir / "run_seconds.json"
+    times = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**times, key: seconds}))
+
+
+def recalled(workdir: Path, key: str) -> float | None:
+    path = workdir / "run_seconds.json"
+    return json.loads(path.read_text()).get(key) if path.exists() else None
+
+
+def _recall(found: list[tuple[Label, int | None, str | None]]) -> float:
+    return sum(1 for _, delay, _ in found if delay is not None) / max(len(found), 1)
+
+
+def _delays(found: list[tuple[Label, int | None, str | None]]) -> list[int]:
+    return sorted(delay for _, delay, _ in found if delay is not None) or [99]
+
+
+def _precision(events: list[tuple[bool, bool]]) -> float:
+    return sum(1 for true, _ in events if true) / max(len(events), 1)
+
+
+def targets(kpi: Score, gaps: Score, cost: float | None) -> list[str]:
+    """Issue #16's targets against the shipped detectors' figures, met or missed."""
+    shifts = kpi.found.get("level_shift", [])
+    spikes = [item for item in kpi.found.get("spike", []) if (item[0].size or 0) >= 4.5]
+    gap_found = gaps.found.get("gap", [])
+    outside_shifts = [item for item in shifts if not item[0].in_go_live_window]
+    outside_spikes = [item for item in spikes if not item[0].in_go_live_window]
+    outside_events = [event for event in kpi.events if not event[1]]
+    shift_median = float(statistics.median(_delays(shifts)))
+    shift_p90 = float(np.percentile(_delays(shifts), 90))
+    gap_delay = max(_delays(gap_found))
+    false_rate = 30 * kpi.false_on_clean / max(kpi.clean_days, 1)
+    outside = "outside go-live windows"
+    rows = [
+        (
+            "level shifts ≥ 2σ, ≥ 7 d: recall",
+            f"{_recall(shifts):.2f} ({_recall(outside_shifts):.2f} {outside})",
+            "≥ 0.95",
+            _recall(shifts) >= 0.95,
+        ),
+        ("level shifts: delay median", f"{shift_median:.1f} d", "≤ 2 d", shift_median <= 2),
+        ("level shifts: delay p90", f"{shift_p90:.1f} d", "≤ 5 d", shift_p90 <= 5),
+        (
+            "spikes ≥ 4.5σ: recall",
+            f"{_recall(spikes):.2f} ({_recall(outside_spikes):.2f} {outside})",
+            "≥ 0.7",
+            _recall(spikes) >= 0.7,
+        ),
+        ("silent data gaps: recall", f"{_recall(gap_found):.2f}", "1.0", _recall(gap_found) == 1.0),
+        ("silent data gaps: delay (max)", f"{gap_delay} d", "≤ 1 d", gap_delay <= 1),
+        (
+            "event precision, KPI anomalies",
+            f"{_precision(kpi.events):.2f} ({_precision(outside_events):.2f} {outside})",
+            "≥ 0.8",
+            _precision(kpi.events) >= 0.8,
+        ),
+        ("event precision, gaps", f"{_precision(gaps.events):.2f}", "≥ 0.8", _precision(gaps.events) >= 0.8),
+        (f"false alarms per series per 30 days, {outside}", f"{false_rate:.3f}", "≤ 0.2", false_rate <= 0.2),
+    ]
+    if cost is not None:
+        rows.append(("signals step's cost, share of the full run", f"{cost:.1f} %", "≤ 15 %", cost <= 15))
+    lines = ["## Targets (issue #16)", "", "| target | result | goal | met |", "|---|---|---|---|"]
+    lines += [f"| {name} | {result} | {goal} | {'met' if met else 'missed'} |" for name, result, goal, met in rows]
+    return [*lines, ""]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=6)
@@ -349,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             generate(extracts, sites=args.sites, days=args.days, seed=seed, anomalies=True, labels_path=labels_path)
             seconds = run_pipeline(extracts, warehouse)
+            remember(workdir, f"seed{seed}", seconds)
         labels = read_labels(labels_path)
         with duckdb.connect(str(warehouse), read_only=True) as con:
             kpi_flags, gap_flags = current_flags(con)
@@ -386,16 +458,22 @@ def main(argv: list[str] | None = None) -> int:
         lines += table(
             f"Challenger: ruptures PELT l2, online, penalty {args.penalty:g}", merge(challenger_scores), series_count
         )
+    cost = None
     if args.cost_days:
         extracts = workdir / "cost"
-        generate(extracts, sites=args.sites, days=args.cost_days, seed=args.seeds[0])
         warehouse = workdir / "cost.duckdb"
-        full = run_pipeline(extracts, warehouse)
+        full = recalled(workdir, "cost") if args.reuse and warehouse.exists() else None
+        if full is None:
+            generate(extracts, sites=args.sites, days=args.cost_days, seed=args.seeds[0])
+            full = run_pipeline(extracts, warehouse)
+            remember(workdir, "cost", full)
         step = signals_seconds(warehouse)
+        cost = 100 * step / full
         notes.append(
-            f"cost at {args.sites} × {args.cost_days}: full run {full:.1f} s (signals included), signals step "
-            f"{step:.2f} s = {100 * step / full:.1f} % of the run"
+            f"cost at {args.sites} × {args.cost_days} (seed {args.seeds[0]}, no anomalies): full run {full:.1f} s "
+            f"(signals included), signals step {step:.2f} s = {cost:.1f} % of the run"
         )
+    lines[4:4] = targets(merge(kpi_scores), merge(gap_scores), cost)
     lines += ["### Runs", "", *[f"- {note}" for note in notes], ""]
     out = args.out or PROJECT_ROOT / "benchmarks" / "results" / f"{dt.date.today().isoformat()}-anomalies.md"
     out.write_text("\n".join(lines), encoding="utf-8")
