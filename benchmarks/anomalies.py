@@ -69,6 +69,7 @@ class Flag:
     day: dt.date
     kind: str
     in_go_live_window: bool
+    start: dt.date | None = None  # a level shift's anomaly_start_date
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Score:
     events: list[tuple[bool, bool]] = field(default_factory=list)  # (true, in go-live window)
     false_on_clean: int = 0
     clean_days: int = 0
+    start_errors: list[int] = field(default_factory=list)  # found level shifts: anomaly_start_date - start
 
 
 def read_labels(path: Path) -> list[Label]:
@@ -125,6 +127,9 @@ def score(
         hits = sorted(day for day in days if label.start <= day <= label.end)
         delay = (hits[0] - label.start).days if hits else None
         result.found[label.kind].append((label, delay, days[hits[0]].kind if hits else None))
+        shift_flags = [days[day] for day in hits if days[day].start is not None and days[day].kind == "level_shift"]
+        if label.kind == "level_shift" and shift_flags:
+            result.start_errors.append((shift_flags[0].start - label.start).days)
     spans: dict[tuple[str, str], list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for label in labels:
         spans[(label.site_id, label.target)].append((label.start, label.end + dt.timedelta(days=TAIL_DAYS)))
@@ -150,6 +155,7 @@ def merge(scores: list[Score]) -> Score:
         merged.events.extend(one.events)
         merged.false_on_clean += one.false_on_clean
         merged.clean_days += one.clean_days
+        merged.start_errors.extend(one.start_errors)
     return merged
 
 
@@ -237,9 +243,9 @@ def run_pipeline(extracts: Path, warehouse: Path) -> float:
 
 def published_flags(con: duckdb.DuckDBPyConnection) -> tuple[list[Flag], list[Flag]]:
     kpi_flags = [
-        Flag(site_id, kpi, day, kind, in_window)
-        for site_id, kpi, day, kind, in_window in con.execute(
-            "select site_id, kpi, kpi_date, kind, in_go_live_window from marts.kpi_anomalies"
+        Flag(site_id, kpi, day, kind, in_window, start if kind == "level_shift" else None)
+        for site_id, kpi, day, kind, in_window, start in con.execute(
+            "select site_id, kpi, kpi_date, kind, in_go_live_window, anomaly_start_date from marts.kpi_anomalies"
         ).fetchall()
     ]
     gap_flags = [
@@ -252,7 +258,14 @@ def published_flags(con: duckdb.DuckDBPyConnection) -> tuple[list[Flag], list[Fl
 def current_flags(con: duckdb.DuckDBPyConnection) -> tuple[list[Flag], list[Flag]]:
     """The detectors' flags on a published warehouse's marts: what the signals step writes (same functions)."""
     kpi_flags = [
-        Flag(anomaly.site_id, anomaly.kpi, anomaly.kpi_date, anomaly.kind, anomaly.in_go_live_window)
+        Flag(
+            anomaly.site_id,
+            anomaly.kpi,
+            anomaly.kpi_date,
+            anomaly.kind,
+            anomaly.in_go_live_window,
+            anomaly.anomaly_start_date if anomaly.kind == "level_shift" else None,
+        )
         for anomaly in find_kpi_anomalies(con)
     ]
     gap_flags = [Flag(gap.site_id, gap.entity, gap.gap_date, "gap", False) for gap in find_delivery_gaps(con)]
@@ -297,6 +310,8 @@ def table(title: str, merged: Score, series_count: int) -> list[str]:
     ]
     for kind in ("spike", "level_shift"):
         found = merged.found.get(kind, [])
+        if not found:
+            continue
         lines.append(recall_line(f"{kind} (all)", found))
         bounds = SIZE_BUCKETS[kind]
         for low, high in itertools.pairwise(bounds):
@@ -308,6 +323,14 @@ def table(title: str, merged: Score, series_count: int) -> list[str]:
         lines.append(recall_line("gap", merged.found["gap"]))
     true_events = sum(1 for true, _ in merged.events if true)
     outside = [true for true, in_window in merged.events if not in_window]
+    if merged.start_errors:
+        errors = [abs(error) for error in merged.start_errors]
+        lines += [
+            "",
+            f"- level shifts found as level shifts: their `anomaly_start_date` is within 1 day of the true start for "
+            f"{sum(error <= 1 for error in errors)} of {len(errors)}, within 2 days for "
+            f"{sum(error <= 2 for error in errors)}; median error {statistics.median(errors):.1f} d",
+        ]
     lines += [
         "",
         f"- events raised: {len(merged.events)}; true {true_events} → precision "

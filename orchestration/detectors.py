@@ -51,6 +51,7 @@ GAP_WEEKS = 4
 GAP_MIN_EXPECTED = 10.0
 GAP_SHARE = 0.1
 MAD_TO_SIGMA = 1.4826
+TRIM_Z = 3.0  # baseline days further from the median than this (in standard errors) are left out of the mean
 
 
 @dataclass(frozen=True)
@@ -101,18 +102,26 @@ class Baseline:
 def baseline(
     values: np.ndarray, volumes: np.ndarray, is_rate: bool, minimum: int = MIN_BASELINE_DAYS
 ) -> Baseline | None:
-    """Median and robust spread of earlier valid days (values with their volumes), or None if too few."""
+    """Expected value and robust spread of earlier valid days (values with their volumes), or None if too few.
+
+    The expected value is the pooled rate (sum over sum) of the days within TRIM_Z robust standard errors of the
+    median: unbiased where a day holds only a few events (the median of small counts is not their mean), and
+    robust to the spikes it looks for.
+    """
     if len(values) < minimum:
         return None
-    expected = float(np.median(values))
-    residuals = (values - expected) * np.sqrt(volumes)
+    median = float(np.median(values))
+    weights = np.sqrt(volumes)
+    residuals = (values - median) * weights
     spread = MAD_TO_SIGMA * float(np.median(np.abs(residuals - np.median(residuals))))
     if is_rate:
         # Smoothed pooled rate: a series with no error yet still has a floor above zero.
         pooled = (float(np.sum(values * volumes)) + 1.0) / (float(np.sum(volumes)) + 2.0)
         spread = max(spread, float(np.sqrt(pooled * (1.0 - pooled))))
     else:
-        spread = max(spread, 0.05 * abs(expected), 1e-9)
+        spread = max(spread, 0.05 * abs(median), 1e-9)
+    kept = np.abs(residuals) <= TRIM_Z * spread
+    expected = float(np.sum(values[kept] * volumes[kept]) / np.sum(volumes[kept])) if kept.any() else median
     return Baseline(expected, spread)
 
 

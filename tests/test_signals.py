@@ -86,7 +86,7 @@ def test_a_level_shift_is_found_within_two_days_with_its_start_day(seed: int):
     assert shifts, found
     first = shifts[0]
     assert (first.kpi_date - START).days - start <= 2
-    assert abs((first.anomaly_start_date - START).days - start) <= 1
+    assert abs((first.anomaly_start_date - START).days - start) <= 2
     assert first.direction == "worse" and first.cusum <= -CUSUM_THRESHOLD
     assert all(start <= (anomaly.kpi_date - START).days < start + length + 7 for anomaly in found)
 
