@@ -37,7 +37,7 @@ KPI_ANOMALY_COLUMNS = {
         "of its consecutive spike days.",
     ),
     "observed_value": ("double", "numerator / denominator of the day."),
-    "expected_value": ("double", "Median daily value of the baseline window."),
+    "expected_value": ("double", "Pooled rate of the baseline window (days far from its median left out)."),
     "lower_bound": ("double", "expected_value - threshold x the day's standard error."),
     "upper_bound": ("double", "expected_value + threshold x the day's standard error."),
     "numerator": ("double", "kpi_daily.numerator of the day."),
