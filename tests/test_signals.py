@@ -201,7 +201,7 @@ def test_the_sample_s_signals_keep_their_grain_and_lie_on_judged_days(sample_war
         sample_warehouse,
         "select anomalies.* from marts.kpi_anomalies as anomalies left join marts.kpi_daily as daily "
         "using (site_id, kpi, kpi_date) "
-        "where daily.denominator is distinct from anomalies.denominator or anomalies.denominator < $minimum "
+        "where daily.denominator is distinct from anomalies.denominator or anomalies.denominator < ? "
         "or anomalies.kind not in ('spike', 'level_shift') or anomalies.direction not in ('worse', 'better')",
         [MIN_VOLUME],
     )
