@@ -48,8 +48,8 @@ RECOVERY_DAYS = 56  # after go-live, `better` departures are the recovery: not r
 PLAN_DATED_SETTLING_DAYS = 2
 SETTLING_DAYS = {"invoice_error_rate": 25}
 GAP_WEEKS = 4
-GAP_MIN_EXPECTED = 10.0
-GAP_SHARE = 0.1
+GAP_MIN_EXPECTED = 20.0
+GAP_SHARE = 0.05
 MAD_TO_SIGMA = 1.4826
 TRIM_Z = 3.0  # baseline days further from the median than this (in standard errors) are left out of the mean
 
