@@ -6,7 +6,8 @@ They are small on purpose, so a reader can check each flag by hand (docs/kpis.md
   day's expected value is the pooled rate of the previous 28 days (days far from their median left out); its
   spread is the larger of a robust one (1.4826 × the median absolute deviation of the volume-weighted
   residuals) and the binomial one of that rate, so a quiet series is never judged on a spread of zero. Its
-  score z is the day's departure in standard errors of a day of its volume. A day with fewer than MIN_VOLUME in the denominator is not judged.
+  score z is the day's departure in standard errors of a day of its volume. A day with fewer than MIN_VOLUME
+  in the denominator is not judged.
   - spike: |z| ≥ SPIKE_Z;
   - level shift: a two-sided CUSUM of z (clipped to ±CUSUM_CLIP so one wild day is a spike, not a shift)
     with allowance CUSUM_ALLOWANCE; a shift is raised while the sum is at or above CUSUM_THRESHOLD and dated
