@@ -13,8 +13,9 @@ They are small on purpose, so a reader can check each flag by hand (docs/kpis.md
     with allowance CUSUM_ALLOWANCE; a shift is raised while the sum is at or above CUSUM_THRESHOLD and dated
     from the day the sum last left zero. The sum is capped, so it falls back soon after the shift ends.
   - In a site's go-live window (go-live day and the 27 days after, a typical 4-week hypercare) a dip is
-    expected: the KPI is judged against its own last 7 days (the hypercare curve), spikes from the higher
-    HYPERCARE_SPIKE_Z; the sums restart at go-live and at the window's end; the pre-go-live norm is not used
+    expected: the KPI is judged against the hypercare curve, a straight line through its last 7 days since
+    go-live projected to the day (spikes from HYPERCARE_SPIKE_Z); the sums restart at go-live and at the window's
+    end; the pre-go-live norm is not used
     after go-live, and `better` departures in the RECOVERY_DAYS after go-live are the recovery, not raised.
   - The last days of the data are not judged while a KPI's numerator is still to come (settling_days).
 - **Delivery gaps** compare a site's rows of an entity in a day's delivery with the median of the same
@@ -36,7 +37,7 @@ MIN_BASELINE_DAYS = 14
 MIN_HYPERCARE_BASELINE_DAYS = 5
 MIN_VOLUME = 20
 SPIKE_Z = 4.0
-HYPERCARE_SPIKE_Z = 5.0
+HYPERCARE_SPIKE_Z = 4.0
 CUSUM_ALLOWANCE = 0.75
 CUSUM_THRESHOLD = 4.0
 CUSUM_CLIP = 3.0
@@ -126,6 +127,26 @@ def baseline(
     return Baseline(expected, spread)
 
 
+def trend_baseline(
+    days: np.ndarray, day: int, values: np.ndarray, volumes: np.ndarray, is_rate: bool, minimum: int
+) -> Baseline | None:
+    """The hypercare curve: a volume-weighted straight line through the earlier days, projected to `day`."""
+    if len(values) < minimum:
+        return None
+    slope, intercept = np.polyfit(days.astype(float), values, 1, w=np.sqrt(volumes))
+    fitted = slope * days + intercept
+    expected = float(slope * day + intercept)
+    residuals = (values - fitted) * np.sqrt(volumes)
+    spread = MAD_TO_SIGMA * float(np.median(np.abs(residuals - np.median(residuals))))
+    if is_rate:
+        expected = min(max(expected, 0.0), 1.0)
+        pooled = (float(np.sum(values * volumes)) + 1.0) / (float(np.sum(volumes)) + 2.0)
+        spread = max(spread, float(np.sqrt(pooled * (1.0 - pooled))))
+    else:
+        spread = max(spread, 0.05 * abs(expected), 1e-9)
+    return Baseline(expected, spread)
+
+
 def settling_days(kpi: str, day_definition: str) -> int:
     """Days at the end of the data on which a KPI is not yet judged (see SETTLING_DAYS)."""
     plan_dated = PLAN_DATED_SETTLING_DAYS if "requested_ship_date" in day_definition else 0
@@ -167,7 +188,10 @@ def detect_kpi_anomalies(series: KpiSeries) -> list[KpiAnomaly]:
         earlier = np.arange(max(start, 0), index)
         earlier = earlier[valid[earlier]]
         minimum = MIN_HYPERCARE_BASELINE_DAYS if in_window else MIN_BASELINE_DAYS
-        base = baseline(value[earlier], denominator[earlier], series.is_rate, minimum)
+        if in_window:
+            base = trend_baseline(earlier, index, value[earlier], denominator[earlier], series.is_rate, minimum)
+        else:
+            base = baseline(value[earlier], denominator[earlier], series.is_rate, minimum)
         if base is None:
             continue
         standard_error = base.spread / np.sqrt(denominator[index])

@@ -37,7 +37,11 @@ KPI_ANOMALY_COLUMNS = {
         "of its consecutive spike days.",
     ),
     "observed_value": ("double", "numerator / denominator of the day."),
-    "expected_value": ("double", "Pooled rate of the baseline window (days far from its median left out)."),
+    "expected_value": (
+        "double",
+        "Pooled rate of the baseline window (days far from its median left out); in the go-live window the "
+        "hypercare line projected to the day.",
+    ),
     "lower_bound": ("double", "expected_value - threshold x the day's standard error."),
     "upper_bound": ("double", "expected_value + threshold x the day's standard error."),
     "numerator": ("double", "kpi_daily.numerator of the day."),
@@ -48,8 +52,8 @@ KPI_ANOMALY_COLUMNS = {
     "kpi_direction": ("varchar", "higher or lower: which way the KPI is better."),
     "in_go_live_window": (
         "boolean",
-        "The day lies in the site's go-live window (go-live day and the 27 days after): judged against the KPI's "
-        "last 7 days, spikes only.",
+        "The day lies in the site's go-live window (go-live day and the 27 days after): judged against the "
+        "hypercare curve (a line through the KPI's last 7 days) instead of the norm before go-live.",
     ),
     "detector": ("varchar", "The detector that raised it (robust_baseline_cusum)."),
 }
