@@ -206,3 +206,11 @@ def test_the_sample_s_signals_keep_their_grain_and_lie_on_judged_days(sample_war
         [MIN_VOLUME],
     )
     assert outside == []
+
+
+def test_a_lumpy_entity_is_not_judged_on_a_day_it_is_rarely_busy():
+    """A few orders' events on a Saturday (6, 20, 39, 29 rows, then none) are no interface that stopped."""
+    rows = delivered_rows(7, days=35)
+    saturdays = [5, 12, 19, 26, 33]
+    rows[0, saturdays] = [6, 20, 39, 29, 0]
+    assert detect_delivery_gaps("process_events", ["S1", "S2", "S3"], START, rows) == []
