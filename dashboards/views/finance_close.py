@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
-from dashboards.queries import trends
+from dashboards import charts, components, filters
+from dashboards.queries import finance, reference, trends
 
 PHASES = ["before go-live", "during rollout", "after go-live"]
 CHART_HEIGHT = 300  # the plot and its legend (one legal entity a line, below it)
@@ -188,11 +188,11 @@ def main() -> None:
     )
     if components.no_sites(current) or not components.require(["marts.close_period"], "The finance close"):
         return
-    periods = data.close_periods(list(current.site_ids), current.end_date)
+    periods = finance.close_periods(list(current.site_ids), current.end_date)
     if periods.empty:
         st.info("No close period for the selected legal entities.")
         return
-    labels = entity_labels(data.sites())
+    labels = entity_labels(reference.sites())
     periods["entity_label"] = periods["legal_entity"].map(labels).fillna(periods["legal_entity"])
     periods["period_end_date"] = pd.to_datetime(periods["period_end_date"])
     go_lives = trends.go_live_markers(list(current.site_ids))
@@ -240,7 +240,7 @@ def main() -> None:
             "A task is late when completed after its due time, or still open although due before the last close "
             "activity in the data."
         )
-        show_late_tasks(data.close_late_tasks(list(current.site_ids), current.end_date), labels)
+        show_late_tasks(finance.close_late_tasks(list(current.site_ids), current.end_date), labels)
 
     st.subheader("Before and after go-live")
     summary = before_after(periods)
