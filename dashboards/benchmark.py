@@ -56,7 +56,7 @@ def page_queries() -> dict[str, Callable[[], None]]:
                 site.baselines([first_site]),
                 rollup.peer_bands(start_date, end_date),
                 site.site_weekly([first_site], ["line_fill_rate"], first_date, end_date),
-                site.open_exceptions(first_site, end_date),
+                site.exception_backlog_breakdown(first_site, end_date),
                 quality.site_data_quality_issues(first_site),
                 drill_down.drill_down(first_site, "line_fill_rate", start_date, end_date),
                 trends.benchmark_bands(),

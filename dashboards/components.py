@@ -53,6 +53,7 @@ RELATION_WORDS = {
     "marts.kpi_detail_picks": "the picks behind pick accuracy",
     "marts.kpi_detail_cases": "the cases behind process compliance",
     "marts.kpi_detail_exceptions": "the exceptions behind the backlogs",
+    "marts.exception_backlog_breakdown": "the open exceptions by type and age",
 }
 
 

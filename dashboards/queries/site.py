@@ -1,5 +1,6 @@
 """Site scorecard: weekly values and statuses (marts.site_scorecard), the pre-go-live baselines
-(marts.hypercare_daily), a KPI's value on a day, and the open exceptions by type and age."""
+(marts.hypercare_daily), a KPI's value on a day, and the open exceptions by type and age
+(marts.exception_backlog_breakdown)."""
 
 from __future__ import annotations
 
@@ -77,48 +78,22 @@ def baselines(site_ids: list[str]) -> pd.DataFrame:
     )
 
 
-def open_exceptions(site_id: str, end_date: dt.date) -> pd.DataFrame:
-    """Exceptions open at the end of the site's local end_date by type and age: a breakdown of the
-    exception_backlog KPI that day (same rule: opened before the end of the day, not resolved by it)."""
+def exception_backlog_breakdown(site_id: str, kpi_date: dt.date) -> pd.DataFrame:
+    """Exceptions open at the end of the site-local kpi_date by type and age band: the exception_backlog KPI of
+    that day broken down (marts.exception_backlog_breakdown, by the KPI's own rule), summed over severities."""
     return query(
         """
-        with
-
-        site_day_end as (
-            -- local midnight that starts the next day, as a UTC timestamp like the staging columns
-            select site_id, timezone('UTC', timezone(timezone, cast($end_date + 1 as timestamp))) as day_end_at
-            from staging.stg_erp__sites
-            where site_id = $site_id
-        ),
-
-        open_at_end as (
-            select
-                exceptions.exception_type,
-                date_diff('hour', exceptions.opened_at, site_day_end.day_end_at) as age_hours
-            from staging.stg_erp__exceptions as exceptions
-            inner join site_day_end on exceptions.site_id = site_day_end.site_id
-            where
-                exceptions.opened_at < site_day_end.day_end_at
-                and (exceptions.resolved_at is null or exceptions.resolved_at >= site_day_end.day_end_at)
-        )
-
-        select
-            coalesce(exception_type, 'unknown') as exception_type,
-            case
-                when age_hours < 24 then '< 1 day'
-                when age_hours <= 72 then '1–3 days'
-                when age_hours <= 168 then '3–7 days'
-                else '> 7 days'
-            end as age_band,
-            count(*) as open_exceptions
-        from open_at_end
-        group by all
+        select exception_type, age_band, cast(sum(open_exceptions) as bigint) as open_exceptions
+        from marts.exception_backlog_breakdown
+        where site_id = $site_id and kpi_date = $kpi_date
+        group by exception_type, age_band
         order by exception_type, age_band
         """,
-        {"site_id": site_id, "end_date": end_date},
+        {"site_id": site_id, "kpi_date": kpi_date},
     )
 
 
+# marts.exception_backlog_breakdown's age bands, youngest first.
 AGE_BANDS = ["< 1 day", "1–3 days", "3–7 days", "> 7 days"]
 
 

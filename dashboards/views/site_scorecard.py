@@ -260,35 +260,37 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Open exceptions by type and age")
-        exceptions = site.open_exceptions(site_id, current.end_date)
-        backlog = site.kpi_on_day(site_id, "exception_backlog", current.end_date)
-        st.caption(
-            f"Open at the end of {current.end_date:%d %b %Y} (site-local): {int(exceptions['open_exceptions'].sum())}"
-            + ("" if backlog is None else f"; the exception backlog KPI that day: {backlog:,.0f}")
-            + "."
-        )
-        if exceptions.empty:
-            st.success("No exception open at the end of the period.")
-        else:
-            st.altair_chart(
-                charts.bars(
-                    exceptions,
-                    value="open_exceptions",
-                    category="exception_type",
-                    value_title="Open exceptions",
-                    colour="age_band",
-                    colours=dict(zip(site.AGE_BANDS, ["#9ecae1", "#4292c6", "#f0a202", "#c62828"], strict=True)),
-                    tooltip=[
-                        alt.Tooltip("exception_type:N", title="Type"),
-                        alt.Tooltip("age_band:N", title="Age"),
-                        alt.Tooltip("open_exceptions:Q", title="Open"),
-                    ],
-                ),
-                width="stretch",
+        if components.require(["marts.exception_backlog_breakdown"], "Open exceptions by type and age"):
+            exceptions = site.exception_backlog_breakdown(site_id, current.end_date)
+            backlog = site.kpi_on_day(site_id, "exception_backlog", current.end_date)
+            open_count = int(exceptions["open_exceptions"].sum())
+            st.caption(
+                f"Open at the end of {current.end_date:%d %b %Y} (site-local): {open_count}"
+                + ("" if backlog is None else f"; the exception backlog KPI that day: {backlog:,.0f}")
+                + "."
             )
-        components.csv_download(
-            exceptions.assign(site_id=site_id, as_of=current.end_date), f"open_exceptions_{site_id}"
-        )
+            if exceptions.empty:
+                st.success("No exception open at the end of the period.")
+            else:
+                st.altair_chart(
+                    charts.bars(
+                        exceptions,
+                        value="open_exceptions",
+                        category="exception_type",
+                        value_title="Open exceptions",
+                        colour="age_band",
+                        colours=dict(zip(site.AGE_BANDS, ["#9ecae1", "#4292c6", "#f0a202", "#c62828"], strict=True)),
+                        tooltip=[
+                            alt.Tooltip("exception_type:N", title="Type"),
+                            alt.Tooltip("age_band:N", title="Age"),
+                            alt.Tooltip("open_exceptions:Q", title="Open"),
+                        ],
+                    ),
+                    width="stretch",
+                )
+            components.csv_download(
+                exceptions.assign(site_id=site_id, as_of=current.end_date), f"open_exceptions_{site_id}"
+            )
     with right:
         st.subheader("Top data-quality issues")
         if components.require(["marts.data_quality"], "Data-quality issues"):
