@@ -567,3 +567,21 @@ def test_the_published_benchmark_shows_beside_the_kpi_on_the_scorecard_and_in_th
     listed = dictionary.dataframe[1].value
     assert {"pick_accuracy", "on_time_ship_rate", "days_to_close"} <= set(listed["KPI"])
     assert (listed.loc[listed["Verified"] == "no", "Value"] == "–").all()
+
+
+def stroke_dash_scales(spec: dict) -> list[dict]:
+    """The strokeDash scales of every layer of a (layered) Vega-Lite spec."""
+    found = [scale for layer in spec.get("layer", []) for scale in stroke_dash_scales(layer)]
+    dash = spec.get("encoding", {}).get("strokeDash")
+    if dash and "scale" in dash:
+        found.append(dash["scale"])
+    return found
+
+
+@pytest.mark.slow
+def test_finance_close_draws_target_and_red_threshold_with_the_reference_dashes_of_every_chart(warehouse: Path) -> None:
+    scales = [scale for spec in chart_specs(open_page("finance_close")) for scale in stroke_dash_scales(spec)]
+    assert scales, "the days-to-close chart has no reference lines"
+    for scale in scales:
+        assert scale["range"] == [charts.REFERENCE_DASHES[label] for label in scale["domain"]]
+    assert {"target", "red threshold"} <= {label for scale in scales for label in scale["domain"]}

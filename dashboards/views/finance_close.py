@@ -66,21 +66,9 @@ def period_chart(
     )
     inside = go_lives[go_lives["marker_date"].between(domain[0], domain[1])]
     layers: list[alt.Chart | alt.LayerChart] = [charts.markers(inside)] if not inside.empty else []
-    marks = {label: value for label, value in (references or {}).items() if value is not None and pd.notna(value)}
-    if marks:
-        layers.append(
-            alt.Chart(pd.DataFrame({"reference": list(marks), "level": list(marks.values())}))
-            .mark_rule(color="#555555")
-            .encode(
-                y="level:Q",
-                strokeDash=alt.StrokeDash(
-                    "reference:N",
-                    scale=alt.Scale(domain=list(marks), range=[[6, 4], [2, 2]][: len(marks)]),
-                    legend=alt.Legend(orient="bottom", title=None),
-                ),
-                tooltip=[alt.Tooltip("reference:N", title=""), alt.Tooltip("level:Q", title="Days", format=y_format)],
-            )
-        )
+    rules = charts.reference_rules(references, y_format=y_format, value_title="Days")
+    if rules is not None:
+        layers.append(rules)
     return (
         alt.layer(*layers, lines)
         .resolve_scale(strokeDash="independent")
@@ -207,9 +195,8 @@ def main() -> None:
     st.subheader("Close periods")
     st.caption(
         "Dotted vertical lines: the go-live days of the selected sites, labelled with their wave. Days to close: "
-        "the long-dashed line is the "
-        "target, the short-dashed line the red threshold (kpi targets, `days_to_close`). Open periods have no "
-        "days to close yet."
+        "the long-dashed line is the target, the shorter-dashed line the red threshold, as on the Site scorecard "
+        "(kpi targets, `days_to_close`). Open periods have no days to close yet."
     )
     benchmark = components.benchmark_text(trends.benchmark_bands(), "days_to_close", "lower", "days")
     if benchmark:
@@ -217,7 +204,10 @@ def main() -> None:
     domain = (periods["period_end_date"].min(), periods["period_end_date"].max())
     target = periods[["close_days_target", "close_days_red_threshold"]].dropna().head(1)
     references = (
-        {"target": target["close_days_target"].iloc[0], "red": target["close_days_red_threshold"].iloc[0]}
+        {
+            "target": target["close_days_target"].iloc[0],
+            "red threshold": target["close_days_red_threshold"].iloc[0],
+        }
         if not target.empty
         else None
     )
