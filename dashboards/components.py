@@ -54,6 +54,8 @@ RELATION_WORDS = {
     "marts.kpi_detail_cases": "the cases behind process compliance",
     "marts.kpi_detail_exceptions": "the exceptions behind the backlogs",
     "marts.exception_backlog_breakdown": "the open exceptions by type and age",
+    "marts.provisioned_users_by_role": "the provisioned users by role",
+    "marts.helpdesk_tickets_by_category": "the help-desk tickets by category",
 }
 
 

@@ -1,5 +1,6 @@
-"""Adoption: provisioned users by site and role, help-desk ticket categories and the readiness of the sites not
-yet live (marts.site_readiness); groups under MIN_GROUP_USERS suppressed."""
+"""Adoption: provisioned users by site and role (marts.provisioned_users_by_role), help-desk ticket categories
+(marts.helpdesk_tickets_by_category) and the readiness of the sites not yet live (marts.site_readiness); groups
+under MIN_GROUP_USERS suppressed."""
 
 from __future__ import annotations
 
@@ -14,57 +15,35 @@ ADOPTION_KPIS = ("active_user_rate", "spreadsheet_event_rate", "training_complet
 
 
 def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
-    """Provisioned users per site and role on a day; a group under MIN_GROUP_USERS has no count (suppressed)."""
+    """Provisioned users per site and role on a day (marts.provisioned_users_by_role); a group under
+    MIN_GROUP_USERS has no count (suppressed)."""
     return query(
         f"""
-        with
-
-        provisioned as (
-            select users.site_id, users.role
-            from staging.stg_erp__users as users
-            where
-                list_contains(cast($site_ids as varchar[]), users.site_id)
-                and users.provisioned_date <= $as_of
-                and (users.deactivated_date is null or users.deactivated_date > $as_of)
-                and not users.has_unknown_role
-        ),
-
-        groups as (
-            select site_id, role, count(*) as user_count
-            from provisioned
-            group by site_id, role
-        )
-
         select
-            groups.site_id,
-            sites.site_name,
-            groups.role,
-            case when not {is_small_group("groups.user_count")} then groups.user_count end as users,
-            {is_small_group("groups.user_count")} as is_suppressed
-        from groups
-        inner join staging.stg_erp__sites as sites on groups.site_id = sites.site_id
-        order by groups.site_id, groups.role
+            site_id,
+            site_name,
+            role,
+            case when not {is_small_group("provisioned_users")} then provisioned_users end as users,
+            {is_small_group("provisioned_users")} as is_suppressed
+        from marts.provisioned_users_by_role
+        where list_contains(cast($site_ids as varchar[]), site_id) and calendar_date = $as_of
+        order by site_id, role
         """,
         {"site_ids": list(site_ids), "as_of": as_of, **GROUP_PARAMETERS},
     )
 
 
 def ticket_themes(site_ids: list[str], start_date: dt.date, end_date: dt.date) -> pd.DataFrame:
-    """Help-desk tickets opened in the period (site-local days) per site and category."""
+    """Help-desk tickets opened in the period (site-local days) per site and category
+    (marts.helpdesk_tickets_by_category)."""
     return query(
         """
-        select
-            tickets.site_id,
-            sites.site_name,
-            coalesce(tickets.category, 'uncategorised') as category,
-            count(*) as tickets
-        from staging.stg_erp__helpdesk_tickets as tickets
-        inner join staging.stg_erp__sites as sites on tickets.site_id = sites.site_id
+        select site_id, site_name, category, cast(sum(tickets) as bigint) as tickets
+        from marts.helpdesk_tickets_by_category
         where
-            list_contains(cast($site_ids as varchar[]), tickets.site_id)
-            and cast(timezone(sites.timezone, timezone('UTC', tickets.opened_at)) as date)
-                between $start_date and $end_date
-        group by all
+            list_contains(cast($site_ids as varchar[]), site_id)
+            and opened_date between $start_date and $end_date
+        group by site_id, site_name, category
         order by tickets desc, category
         """,
         {"site_ids": list(site_ids), "start_date": start_date, "end_date": end_date},

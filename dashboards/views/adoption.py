@@ -132,43 +132,45 @@ def main() -> None:
     )
 
     st.subheader("Users by role")
-    users = adoption.users_by_role(list(current.site_ids), current.end_date)
-    st.caption(
-        f"Provisioned users on {current.end_date:%d %b %Y} per site and role; groups of fewer than "
-        f"{privacy.MIN_GROUP_USERS} users show '{privacy.SUPPRESSED_LABEL}'. Adoption rates by role need a "
-        "site × role mart (not in the warehouse yet)."
-    )
-    if users.empty:
-        st.info("No provisioned user at the selected sites.")
-    else:
-        show_roles(users)
-        components.csv_download(
-            users[["site_id", "site_name", "role", "users", "is_suppressed"]].assign(as_of=current.end_date),
-            "users_by_site_and_role",
+    if components.require(["marts.provisioned_users_by_role"], "Users by role"):
+        users = adoption.users_by_role(list(current.site_ids), current.end_date)
+        st.caption(
+            f"Provisioned users on {current.end_date:%d %b %Y} per site and role; groups of fewer than "
+            f"{privacy.MIN_GROUP_USERS} users show '{privacy.SUPPRESSED_LABEL}'. Adoption rates by role need a "
+            "site × role mart (not in the warehouse yet)."
         )
+        if users.empty:
+            st.info("No provisioned user at the selected sites.")
+        else:
+            show_roles(users)
+            components.csv_download(
+                users[["site_id", "site_name", "role", "users", "is_suppressed"]].assign(as_of=current.end_date),
+                "users_by_site_and_role",
+            )
     st.subheader("Help-desk themes")
-    themes = adoption.ticket_themes(list(current.site_ids), current.start_date, current.end_date)
-    st.caption(f"Tickets opened {current.period_label} by category.")
-    if themes.empty:
-        st.info("No ticket in the period.")
-    else:
-        st.altair_chart(
-            charts.bars(
-                themes,
-                value="tickets",
-                category="category",
-                value_title="Tickets",
-                colour="site_name",
-                colours=charts.series_colours(reference.sites()["site_name"].tolist()),
-                tooltip=[
-                    alt.Tooltip("category:N", title="Category"),
-                    alt.Tooltip("site_name:N", title="Site"),
-                    alt.Tooltip("tickets:Q", title="Tickets"),
-                ],
-            ),
-            width="stretch",
-        )
-        components.csv_download(themes, "helpdesk_themes")
+    if components.require(["marts.helpdesk_tickets_by_category"], "Help-desk themes"):
+        themes = adoption.ticket_themes(list(current.site_ids), current.start_date, current.end_date)
+        st.caption(f"Tickets opened {current.period_label} by category.")
+        if themes.empty:
+            st.info("No ticket in the period.")
+        else:
+            st.altair_chart(
+                charts.bars(
+                    themes,
+                    value="tickets",
+                    category="category",
+                    value_title="Tickets",
+                    colour="site_name",
+                    colours=charts.series_colours(reference.sites()["site_name"].tolist()),
+                    tooltip=[
+                        alt.Tooltip("category:N", title="Category"),
+                        alt.Tooltip("site_name:N", title="Site"),
+                        alt.Tooltip("tickets:Q", title="Tickets"),
+                    ],
+                ),
+                width="stretch",
+            )
+            components.csv_download(themes, "helpdesk_themes")
 
     st.subheader("Readiness of sites not yet live")
     if components.require(["marts.site_readiness"], "Readiness"):
