@@ -95,9 +95,7 @@ def render_base_model(entity: Entity) -> str:
     typed.append(f"{_any_fault(required, 8)} as _is_rejected")
     typed.append(f"{_any_fault(optional, 8)} as _is_flagged")
     key_columns = ", ".join(f"_key_{key}" for key in keys)
-    key_match = "\n                and ".join(
-        f"changed_keys._key_{key} = previous._key_{key}" for key in keys
-    )
+    key_match = "\n                and ".join(f"changed_keys._key_{key} = previous._key_{key}" for key in keys)
     return f"""{SQL_NOTE}-- `{name}` as delivered, typed: every row of the deliveries with, per column, the delivered
 -- text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_). A fault in a
 -- required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).

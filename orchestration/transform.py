@@ -191,8 +191,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         stale = not fingerprint_path.exists() or fingerprint_path.read_text() != fingerprint
         if stale and not config.full_refresh:
             context.log.info(
-                "first build, the last build failed, or project, contract or reference deliveries changed: "
-                "full refresh"
+                "first build, the last build failed, or project, contract or reference deliveries changed: full refresh"
             )
         full_refresh = config.full_refresh or stale
         # What an incremental build changed is known only to that build (the rows it revisits carry its dbt

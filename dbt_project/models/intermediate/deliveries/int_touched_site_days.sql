@@ -141,11 +141,8 @@ final as (
         site_id,
         min(from_date) as from_date
     from footprints
-    where
-        site_id is not null
-        {%- if not site_days_are_scoped() %}
-        and false  -- a full build: every model is rebuilt, nothing is scoped
-        {%- endif %}
+    -- a full build rebuilds every model: nothing is scoped
+    where site_id is not null and {{ site_days_are_scoped() | lower }}
     group by site_id
 )
 
