@@ -26,8 +26,15 @@ exists (
 {#- The earliest of some dates or instants, as a date one day earlier (a site-local date is at least the UTC date
     less one day); the beginning of time when all are null. -#}
 {% macro footprint_date(columns) -%}
+{%- set earliest -%}
+    {%- if columns | length == 1 -%}
+        cast({{ columns[0] }} as date)
+    {%- else -%}
+        least({% for column in columns %}cast({{ column }} as date){{ ', ' if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endset -%}
 coalesce(
-    least({% for column in columns %}cast({{ column }} as date){{ ', ' if not loop.last }}{% endfor %}) - 1,
+    {{ add_days(earliest, -1) }},
     cast('1900-01-01' as date)
 )
 {%- endmacro %}
