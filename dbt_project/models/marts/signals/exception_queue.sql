@@ -128,7 +128,7 @@ judged as (
         sla_candidates.severity_weight,
         coalesce(order_values_at_risk.open_order_lines, 0) as open_order_lines,
         coalesce(order_values_at_risk.unshipped_qty, 0) as unshipped_qty,
-        cast(coalesce(order_values_at_risk.value_at_risk, 0) as {{ dbt.type_float() }}) as value_at_risk,
+        cast(coalesce(order_values_at_risk.value_at_risk, 0) as {{ type_double() }}) as value_at_risk,
         coalesce(order_values_at_risk.has_unpriced_open_lines, false) as has_unpriced_open_lines
     from open_exceptions
     left join sla_candidates
