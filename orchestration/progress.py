@@ -99,10 +99,15 @@ class StageReport(logging.Handler):
                 self.progress(f"load     … {path[-1]}")
             elif step == SIGNALS_STEP:
                 metadata = materialization.metadata
+                training_lines = _metadata_value(metadata, "training_lines")
+                model = (
+                    f"model trained on {training_lines:,} past lines"
+                    if training_lines
+                    else "too little history to train the model"
+                )
                 self.line(
                     f"signals  {_metadata_value(metadata, 'lines'):,} open order lines due within "
-                    f"{_metadata_value(metadata, 'horizon_days')} days scored for risk, model trained on "
-                    f"{_metadata_value(metadata, 'training_lines'):,} past lines "
+                    f"{_metadata_value(metadata, 'horizon_days')} days scored for risk, {model} "
                     f"({time.monotonic() - self.stage_started:.0f}s)"
                 )
             elif path == [PUBLISH_STEP]:
