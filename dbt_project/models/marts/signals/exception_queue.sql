@@ -97,7 +97,7 @@ sla_candidates as (
         open_exceptions.exception_id,
         exception_sla.exception_type as sla_exception_type,
         exception_sla.sla_hours,
-        exception_sla.severity_weight,
+        exception_sla.weight as severity_weight,
         row_number() over (
             partition by open_exceptions.exception_id
             order by case when exception_sla.exception_type = '*' then 1 else 0 end

@@ -21,7 +21,7 @@ delivered as (
         severity,
         exception_type,
         sla_hours,
-        severity_weight
+        weight
     from validated
     where _is_latest and not _is_rejected
 ),
@@ -37,7 +37,7 @@ shipped as (
         cast(severity as {{ dbt.type_string() }}) as severity,
         cast(exception_type as {{ dbt.type_string() }}) as exception_type,
         cast(sla_hours as decimal(38, 10)) as sla_hours,
-        cast(severity_weight as decimal(38, 10)) as severity_weight
+        cast(weight as decimal(38, 10)) as weight
     from seed
 ),
 

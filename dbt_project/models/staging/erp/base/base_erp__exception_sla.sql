@@ -63,8 +63,8 @@ parsed as (
         {{ parse_text('exception_type') }} as _parsed_exception_type,
         sla_hours as _raw_sla_hours,
         {{ parse_decimal('sla_hours') }} as _parsed_sla_hours,
-        severity_weight as _raw_severity_weight,
-        {{ parse_decimal('severity_weight') }} as _parsed_severity_weight
+        weight as _raw_weight,
+        {{ parse_decimal('weight') }} as _parsed_weight
     from delivered
 ),
 
@@ -106,8 +106,8 @@ checked as (
             as _fault_exception_type,
         {{ fault_reason('_raw_sla_hours', '_parsed_sla_hours', 'decimal', required=true, constraint='positive') }}
             as _fault_sla_hours,
-        {{ fault_reason('_raw_severity_weight', '_parsed_severity_weight', 'decimal', required=true, constraint='positive') }}
-            as _fault_severity_weight
+        {{ fault_reason('_raw_weight', '_parsed_weight', 'decimal', required=true, constraint='positive') }}
+            as _fault_weight
     from versioned
 ),
 
@@ -129,14 +129,14 @@ final as (
         case when _fault_sla_hours is null then _parsed_sla_hours end as sla_hours,
         _raw_sla_hours,
         _fault_sla_hours,
-        case when _fault_severity_weight is null then _parsed_severity_weight end as severity_weight,
-        _raw_severity_weight,
-        _fault_severity_weight,
+        case when _fault_weight is null then _parsed_weight end as weight,
+        _raw_weight,
+        _fault_weight,
         (
             _fault_severity is not null
             or _fault_exception_type is not null
             or _fault_sla_hours is not null
-            or _fault_severity_weight is not null
+            or _fault_weight is not null
         ) as _is_rejected,
         false as _is_flagged
     from checked
