@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 RELATION = "marts.orders_at_risk"
+MODEL_RELATION = "marts.orders_at_risk_model"
 # The mart's columns: name, type, meaning (docs/kpis.md "Signals" lists the same; a test holds them together).
 COLUMNS = (
     ("as_of_at", "timestamp", "the warehouse's as-of instant (UTC) the lines are open at"),
@@ -51,6 +52,16 @@ COLUMNS = (
     ("reason_3", "varchar", "the third reason, or null"),
     ("training_lines", "bigint", "past open lines the model was trained on (0: too little history, no probability)"),
     ("site_rank", "bigint", "position in the site's list, 1 = most likely to miss (then highest value, order, line)"),
+)
+# The model itself, so that a probability can be checked by hand: one row per feature.
+MODEL_COLUMNS = (
+    ("feature", "varchar", "the feature's name"),
+    ("description", "varchar", "what it says as a reason ({value} is the line's value)"),
+    ("coefficient", "double", "its weight in the log-odds of missing, per standard deviation"),
+    ("training_mean", "double", "its mean over the training lines"),
+    ("training_scale", "double", "its standard deviation over the training lines (1 where constant)"),
+    ("intercept", "double", "the model's intercept (the same on every row)"),
+    ("training_lines", "bigint", "the labelled past lines the model was trained on"),
 )
 CHANNELS = ("edi", "direct", "marketplace", "phone")
 REASON_COUNT = 3
@@ -433,22 +444,45 @@ def score_open_lines(frame: pd.DataFrame, model: RiskModel | None) -> pd.DataFra
     return result.sort_values(["site_id", "site_rank"]).reset_index(drop=True)
 
 
+def model_rows(model: RiskModel | None) -> pd.DataFrame:
+    """The rows of marts.orders_at_risk_model: each feature's coefficient and the average it is measured against."""
+    if model is None:
+        return pd.DataFrame({name: [] for name, _, _ in MODEL_COLUMNS})
+    return pd.DataFrame(
+        {
+            "feature": FEATURE_NAMES,
+            "description": [feature.description for feature in FEATURES],
+            "coefficient": model.classifier.coef_[0],
+            "training_mean": model.mean,
+            "training_scale": model.scale,
+            "intercept": float(model.classifier.intercept_[0]),
+            "training_lines": model.training_lines,
+        }
+    )
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple, rows: pd.DataFrame) -> None:
+    # Declared types, so the table reads the same whether it holds rows or none.
+    definition = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in columns)
+    names = ", ".join(name for name, _, _ in columns)
+    con.register("signal_rows", rows)
+    try:
+        con.execute(f"create or replace table {relation} ({definition})")
+        if len(rows):
+            con.execute(f"insert into {relation} ({names}) select {names} from signal_rows")
+    finally:
+        con.unregister("signal_rows")
+
+
 def write_orders_at_risk(
     con: duckdb.DuckDBPyConnection, horizon_days: int, history_days: int
 ) -> tuple[pd.DataFrame, RiskModel | None]:
-    """Build marts.orders_at_risk in the database `con` is connected to (the build's working database)."""
+    """Build marts.orders_at_risk and marts.orders_at_risk_model in the database `con` is connected to (the build's
+    working database)."""
     frame = snapshot_lines(con, horizon_days, history_days)
     model = train(frame)
     rows = score_open_lines(frame, model)
-    # Declared types, so the table reads the same whether it holds lines or none.
-    definition = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
-    names = ", ".join(name for name, _, _ in COLUMNS)
-    con.register("orders_at_risk_rows", rows)
-    try:
-        con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table {RELATION} ({definition})")
-        if len(rows):
-            con.execute(f"insert into {RELATION} ({names}) select {names} from orders_at_risk_rows")
-    finally:
-        con.unregister("orders_at_risk_rows")
+    con.execute("create schema if not exists marts")
+    _write_table(con, RELATION, COLUMNS, rows)
+    _write_table(con, MODEL_RELATION, MODEL_COLUMNS, model_rows(model))
     return rows, model

@@ -39,7 +39,8 @@ def build_orders_at_risk_asset(dbt_assets: dg.AssetsDefinition) -> dg.AssetsDefi
         kinds={"python", "scikit-learn", "duckdb"},
         description=(
             "Open order lines due within the next days with the probability of missing their requested ship "
-            "date (logistic regression on the warehouse's own history) and why (marts.orders_at_risk)."
+            "date (logistic regression on the warehouse's own history) and why (marts.orders_at_risk), and the "
+            "model's coefficients (marts.orders_at_risk_model)."
         ),
     )
     def orders_at_risk(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

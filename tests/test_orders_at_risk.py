@@ -15,8 +15,11 @@ from orchestration.orders_at_risk import (
     CHANNELS,
     COLUMNS,
     FEATURE_NAMES,
+    MODEL_COLUMNS,
     baseline_probability,
     evaluate,
+    feature_matrix,
+    model_rows,
     reasons,
     train,
 )
@@ -98,6 +101,20 @@ def test_reasons_name_only_what_raises_a_line_s_risk_and_never_a_flag_that_is_no
         assert named <= {channel for channel in CHANNELS if row[f"is_channel_{channel}"] == 1}
 
 
+def test_the_published_model_rows_recompute_every_probability_by_hand():
+    frame = lines(2000)
+    model = train(frame)
+    assert model is not None
+    published = model_rows(model)
+    assert list(published.columns) == [name for name, _, _ in MODEL_COLUMNS]
+    assert published["feature"].tolist() == FEATURE_NAMES
+    standardised = (feature_matrix(frame) - published["training_mean"].to_numpy()) / published[
+        "training_scale"
+    ].to_numpy()
+    log_odds = published["intercept"].iloc[0] + standardised @ published["coefficient"].to_numpy()
+    assert np.allclose(1 / (1 + np.exp(-log_odds)), model.probability(frame), atol=1e-12)
+
+
 def test_too_little_history_trains_no_model():
     frame = lines(30)
     assert train(frame) is None
@@ -109,10 +126,10 @@ def test_the_horizon_and_history_come_from_the_environment(monkeypatch: pytest.M
     assert RiskSettings.from_env() == RiskSettings(horizon_days=3, history_days=30)
 
 
-def test_every_column_of_orders_at_risk_is_described_in_the_kpi_docs():
+def test_every_column_of_orders_at_risk_and_its_model_is_described_in_the_kpi_docs():
     docs = (PROJECT_ROOT / "docs" / "kpis.md").read_text()
     section = docs.split("### `marts.orders_at_risk`", 1)[1]
-    for name, _, _ in COLUMNS:
+    for name, _, _ in COLUMNS + MODEL_COLUMNS:
         assert f"`{name}`" in section, name
 
 
@@ -124,6 +141,7 @@ def test_a_warehouse_without_order_lines_publishes_an_empty_orders_at_risk_and_e
     )
     assert [name for (name,) in columns] == [name for name, _, _ in COLUMNS]
     assert query(small_warehouse, "select count(*) from marts.orders_at_risk") == [(0,)]
+    assert query(small_warehouse, "select count(*) from marts.orders_at_risk_model") == [(0,)]
     assert query(small_warehouse, "select count(*) from marts.exception_queue") == [(0,)]
 
 
@@ -153,6 +171,9 @@ def test_the_sample_run_publishes_open_lines_due_within_the_horizon_with_probabi
     assert with_reason > 0
     assert training_lines > 1000
     assert as_of_instants == 1
+    assert query(sample_warehouse, "select count(*), min(training_lines) from marts.orders_at_risk_model") == [
+        (len(FEATURE_NAMES), training_lines)
+    ]
     ranks = query(
         sample_warehouse,
         "select site_id, count(*), max(site_rank), count(distinct site_rank) from marts.orders_at_risk group by 1",
