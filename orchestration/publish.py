@@ -82,10 +82,12 @@ class PublishConfig(dg.Config):
     )
 
 
-def build_publish_asset(upstream: dg.AssetsDefinition, entities: list[Entity]) -> dg.AssetsDefinition:
+def build_publish_asset(upstream: list[dg.AssetsDefinition], entities: list[Entity]) -> dg.AssetsDefinition:
+    """The publish step, after every asset that writes the working database (dbt's, the Python signals')."""
+
     @dg.asset(
         key=["published_warehouse"],
-        deps=list(upstream.keys),
+        deps=[key for assets in upstream for key in assets.keys],
         group_name="publish",
         kinds={"duckdb"},
         description="The DuckDB file dashboards read; replaced atomically only after a passing dbt build.",

@@ -1,0 +1,63 @@
+"""The signals computed in Python after dbt (docs/kpis.md "Signals"): marts.orders_at_risk, written into the
+build's working database before the publish step copies the marts."""
+
+import time
+
+import dagster as dg
+
+from orchestration.orders_at_risk import RELATION, write_orders_at_risk
+from orchestration.resources import WarehouseResource
+from orchestration.settings import RiskSettings
+
+# The dbt models the orders at risk read (their Dagster asset keys end in these names).
+ORDERS_AT_RISK_INPUTS = (
+    "int_warehouse_as_of",
+    "int_orders_in_scope",
+    "int_order_line_fills",
+    "stg_erp__sites",
+    "stg_erp__sales_orders",
+    "stg_erp__sales_order_lines",
+    "stg_erp__shipments",
+    "stg_erp__exceptions",
+    "kpi_daily",
+)
+
+
+def upstream_keys(dbt_assets: dg.AssetsDefinition, names: tuple[str, ...]) -> list[dg.AssetKey]:
+    keys = [key for key in dbt_assets.keys if key.path[-1] in names]
+    missing = set(names) - {key.path[-1] for key in keys}
+    if missing:
+        raise ValueError(f"dbt models missing from the project: {', '.join(sorted(missing))}")
+    return keys
+
+
+def build_orders_at_risk_asset(dbt_assets: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["marts", "orders_at_risk"],  # its step, marts__orders_at_risk, has a line in progress.py
+        deps=upstream_keys(dbt_assets, ORDERS_AT_RISK_INPUTS),
+        group_name="signals",
+        kinds={"python", "scikit-learn", "duckdb"},
+        description=(
+            "Open order lines due within the next days with the probability of missing their requested ship "
+            "date (logistic regression on the warehouse's own history) and why (marts.orders_at_risk), and the "
+            "model's coefficients (marts.orders_at_risk_model)."
+        ),
+    )
+    def orders_at_risk(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        risk = RiskSettings.from_env()
+        started = time.monotonic()
+        with warehouse.connect_work_database() as con:
+            rows, model = write_orders_at_risk(con, risk.horizon_days, risk.history_days)
+        seconds = time.monotonic() - started
+        trained = f"trained on {model.training_lines:,} past lines" if model else "not enough history to train"
+        context.log.info(f"{RELATION}: {len(rows):,} open lines due within {risk.horizon_days} days, {trained}")
+        return dg.MaterializeResult(
+            metadata={
+                "lines": len(rows),
+                "training_lines": model.training_lines if model else 0,
+                "horizon_days": risk.horizon_days,
+                "seconds": round(seconds, 1),
+            }
+        )
+
+    return orders_at_risk
