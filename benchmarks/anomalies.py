@@ -39,8 +39,8 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from orchestration.anomaly_signals import find_delivery_gaps, find_kpi_anomalies, read_kpi_series  # noqa: E402
 from orchestration.detectors import GO_LIVE_WINDOW_DAYS, MIN_VOLUME  # noqa: E402
-from orchestration.signals import find_delivery_gaps, find_kpi_anomalies, read_kpi_series  # noqa: E402
 from simulator import generate  # noqa: E402
 
 OBSERVATORY = str(Path(sys.executable).with_name("observatory"))

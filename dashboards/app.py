@@ -10,7 +10,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards import data, filters
+from dashboards import filters
+from dashboards.queries import connection, reference
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 # Bundled: a Material icon as page_icon makes the browser fetch the favicon from fonts.gstatic.com.
@@ -31,8 +32,8 @@ PAGES = (
 def main() -> None:
     st.set_page_config(page_title="Adoption Observatory", page_icon=str(ICON), layout="wide")
     try:
-        data.check_warehouse()
-    except data.WarehouseUnavailable as problem:
+        connection.check_warehouse()
+    except connection.WarehouseUnavailable as problem:
         st.title("Adoption Observatory")
         st.warning(str(problem), icon=":material/database:")
         st.code("observatory run\nobservatory dashboard", language="bash")
@@ -44,9 +45,9 @@ def main() -> None:
             for index, (file, title, icon) in enumerate(PAGES)
         ]
     )
-    first_date, last_date, data_through_date = data.kpi_date_range()
-    filters.render_sidebar(data.sites(), first_date, last_date, data_through_date)
-    published = data.publish_info()
+    first_date, last_date, data_through_date = reference.kpi_date_range()
+    filters.render_sidebar(reference.sites(), first_date, last_date, data_through_date)
+    published = connection.publish_info()
     st.sidebar.caption(
         f"Data through {data_through_date:%d %b %Y}"
         + (f" · published {published['published_at_utc']:%d %b %Y %H:%M} UTC" if published else "")

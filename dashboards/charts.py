@@ -36,7 +36,7 @@ SERIES_PALETTE = [
     "#bcbd22", "#aec7e8", "#c5b0d5", "#c49c94", "#9edae5", "#843c39",
 ]  # fmt: skip
 CELL_STEP = 22  # px per heat-map row
-REFERENCE_DASHES = {"target": [6, 4], "baseline": [2, 2]}
+REFERENCE_DASHES = {"target": [6, 4], "red threshold": [4, 4], "baseline": [2, 2]}
 
 
 class ChartTooLarge(ValueError):
@@ -276,28 +276,39 @@ def trend(
             tooltip=list(tooltip),
         )
     )
-    marks = {label: value for label, value in (references or {}).items() if value is not None and not pd.isna(value)}
-    if marks:
-        layers.append(
-            alt.Chart(pd.DataFrame({"reference": list(marks), "level": list(marks.values())}))
-            .mark_rule(color="#555555")
-            .encode(
-                y="level:Q",
-                strokeDash=alt.StrokeDash(
-                    "reference:N",
-                    scale=alt.Scale(domain=list(marks), range=[REFERENCE_DASHES.get(label, [4, 4]) for label in marks]),
-                    # one reference is named in the page's caption; several need a key
-                    legend=alt.Legend(orient="bottom", title=None) if len(marks) > 1 else None,
-                ),
-                tooltip=[alt.Tooltip("reference:N", title=""), alt.Tooltip("level:Q", title="Value", format=y_format)],
-            )
-        )
+    rules = reference_rules(references, y_format=y_format)
+    if rules is not None:
+        layers.append(rules)
     if go_lives is not None and not frame.empty:
         first, last = pd.Timestamp(frame[x].min()), pd.Timestamp(frame[x].max())
         inside = go_lives[pd.to_datetime(go_lives["marker_date"]).between(first, last)]
         if not inside.empty:
             layers.append(markers(inside))
     return alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
+
+
+def reference_rules(
+    references: dict[str, float | None] | None, *, y_format: str, value_title: str = "Value"
+) -> alt.Chart | None:
+    """Horizontal reference lines (target, red threshold, baseline ...) told apart by their dashes
+    (REFERENCE_DASHES), or None when no reference has a value. One reference is named in the page's caption;
+    several get a key."""
+    marks = {label: value for label, value in (references or {}).items() if value is not None and not pd.isna(value)}
+    if not marks:
+        return None
+    return (
+        alt.Chart(pd.DataFrame({"reference": list(marks), "level": list(marks.values())}))
+        .mark_rule(color="#555555")
+        .encode(
+            y="level:Q",
+            strokeDash=alt.StrokeDash(
+                "reference:N",
+                scale=alt.Scale(domain=list(marks), range=[REFERENCE_DASHES.get(label, [4, 4]) for label in marks]),
+                legend=alt.Legend(orient="bottom", title=None) if len(marks) > 1 else None,
+            ),
+            tooltip=[alt.Tooltip("reference:N", title=""), alt.Tooltip("level:Q", title=value_title, format=y_format)],
+        )
+    )
 
 
 def hypercare_lines(

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import charts, data
+from dashboards import charts
 from dashboards.filters import Filters
+from dashboards.queries import connection, privacy
 
 RAG_BADGE_COLOURS = {"green": "green", "amber": "orange", "red": "red"}
 RAG_WORDS = {"green": "On track", "amber": "At risk", "red": "Off track"}
@@ -52,6 +53,9 @@ RELATION_WORDS = {
     "marts.kpi_detail_picks": "the picks behind pick accuracy",
     "marts.kpi_detail_cases": "the cases behind process compliance",
     "marts.kpi_detail_exceptions": "the exceptions behind the backlogs",
+    "marts.exception_backlog_breakdown": "the open exceptions by type and age",
+    "marts.provisioned_users_by_role": "the provisioned users by role",
+    "marts.helpdesk_tickets_by_category": "the help-desk tickets by category",
 }
 
 
@@ -65,7 +69,7 @@ def header(title: str, question: str, filters: Filters | None = None, scope: str
 
 def require(relations: Iterable[str], what: str) -> bool:
     """False (and a notice naming the missing marts) when the warehouse lacks a relation this section reads."""
-    absent = data.missing(relations)
+    absent = connection.missing(relations)
     if absent:
         st.info(
             f"{what} needs {', '.join(relation_words(relation) for relation in absent)}, which this warehouse does "
@@ -89,7 +93,7 @@ def no_sites(filters: Filters) -> bool:
 def format_value(value: object, unit: str | None, suppressed: bool = False) -> str:
     """A KPI value in its unit: ratios as percentages, hours with 'h', counts as numbers."""
     if suppressed:
-        return data.SUPPRESSED_LABEL
+        return privacy.SUPPRESSED_LABEL
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "–"
     number = float(value)

@@ -2,7 +2,7 @@
 
 Page 1: the KPI tiles (value, status, change against the week before, target and bands) and the site × KPI heat
 map of one ISO week; page 2 with a site: that site's last 12 weeks, every KPI's status by week and its trend
-against target. Figures come from the same query functions the pages use (dashboards/data.py), so the PDF shows
+against target. Figures come from the same query functions the pages use (dashboards/queries/), so the PDF shows
 what the dashboard shows; charts are Altair specs rendered to PNG by vl-convert (Vega bundled, no browser, no
 external data allowed), the document is laid out by fpdf2 in its core Helvetica font (no font file, nothing
 fetched). Helvetica covers Latin-1 only: '≥', '≤' and dashes are written as '>=', '<=' and '-' in the PDF.
@@ -25,7 +25,8 @@ import streamlit as st
 import vl_convert
 from fpdf import FPDF
 
-from dashboards import charts, components, data
+from dashboards import charts, components
+from dashboards.queries import connection, network, reference, rollup, site
 
 TREND_WEEKS = 12
 TILE_COLUMNS = 4
@@ -87,12 +88,12 @@ def parse_week(text: str) -> dt.date:
 
 def resolve_scope(site_id: str | None = None, week: str | None = None) -> ReviewScope:
     """The scope of `observatory report`: every site, the given week or the latest full week in the warehouse."""
-    site_ids = tuple(data.sites()["site_id"])
+    site_ids = tuple(reference.sites()["site_id"])
     if site_id is not None and site_id not in site_ids:
         raise ReportError(f"unknown site {site_id!r}; sites in this warehouse: {', '.join(site_ids)}")
-    first_date, _last_date, data_through_date = data.kpi_date_range()
+    first_date, _last_date, data_through_date = reference.kpi_date_range()
     if week is None:
-        week_start = data.scorecard_week(list(site_ids), data_through_date)
+        week_start = network.scorecard_week(list(site_ids), data_through_date)
         if week_start is None:
             raise ReportError("the warehouse has no weekly scorecard yet")
     else:
@@ -110,8 +111,8 @@ def resolve_scope(site_id: str | None = None, week: str | None = None) -> Review
 def tiles_frame(scope: ReviewScope, catalogue: pd.DataFrame) -> pd.DataFrame:
     """One row per KPI over the week: value, status and change against the week before (as the Network review)."""
     sites = scope.tile_sites
-    now = data.kpi_rollup(sites, scope.week_start_date, scope.week_end_date)
-    before = data.kpi_rollup(sites, *data.previous_period(scope.week_start_date, scope.week_end_date))
+    now = rollup.kpi_rollup(sites, scope.week_start_date, scope.week_end_date)
+    before = rollup.kpi_rollup(sites, *rollup.previous_period(scope.week_start_date, scope.week_end_date))
     tiles = components.kpi_tiles(catalogue, now, before)
     return tiles.assign(
         label=[
@@ -137,7 +138,7 @@ def tiles_frame(scope: ReviewScope, catalogue: pd.DataFrame) -> pd.DataFrame:
 
 def heatmap_frame(scope: ReviewScope, catalogue: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Site × KPI over the week with status and value label (as the Network review's heat map)."""
-    cells = data.kpi_rollup(list(scope.site_ids), scope.week_start_date, scope.week_end_date, by_site=True)
+    cells = rollup.kpi_rollup(list(scope.site_ids), scope.week_start_date, scope.week_end_date, by_site=True)
     cells = cells.merge(catalogue[["kpi", "kpi_name", "unit", "display_order"]], on="kpi")
     cells = components.hide_suppressed(
         cells.sort_values(["display_order", "site_id"]), ["value", "numerator", "denominator"]
@@ -155,7 +156,7 @@ def heatmap_frame(scope: ReviewScope, catalogue: pd.DataFrame, names: dict[str, 
 def trend_frame(site_id: str, scope: ReviewScope, catalogue: pd.DataFrame) -> pd.DataFrame:
     """The site's last TREND_WEEKS ISO weeks to the report's week, every KPI (marts.site_scorecard)."""
     first_week = scope.week_start_date - dt.timedelta(weeks=TREND_WEEKS - 1)
-    weekly = data.site_weekly([site_id], catalogue["kpi"].tolist(), first_week, scope.week_end_date)
+    weekly = site.site_weekly([site_id], catalogue["kpi"].tolist(), first_week, scope.week_end_date)
     weekly = weekly.merge(catalogue[["kpi", "kpi_name", "unit", "direction", "display_order"]], on="kpi")
     percent = weekly["unit"] == "ratio"
     return weekly.assign(
@@ -296,7 +297,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 
 def title(scope: ReviewScope) -> str:
-    sites = data.sites()
+    sites = reference.sites()
     names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
     about = f"{names.get(scope.site_id, scope.site_id)} ({scope.site_id})" if scope.site_id else "Network review"
     return f"{about} – ISO week {scope.iso_week}"
@@ -305,8 +306,8 @@ def title(scope: ReviewScope) -> str:
 def first_page_chart(scope: ReviewScope, titled: bool = True) -> alt.VConcatChart:
     """Page 1 as one chart: the tiles above the site × KPI heat map; titled for the PNG output (the PDF writes
     its title as text)."""
-    catalogue = data.kpi_catalogue()
-    sites = data.sites()
+    catalogue = reference.kpi_catalogue()
+    sites = reference.sites()
     names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
     tiles = tiles_chart(tiles_frame(scope, catalogue)).properties(
         title=alt.TitleParams(
@@ -329,7 +330,7 @@ def first_page_chart(scope: ReviewScope, titled: bool = True) -> alt.VConcatChar
 
 def second_page_chart(site_id: str, scope: ReviewScope) -> alt.VConcatChart:
     """Page 2 of a site's review: every KPI's status by week above a small multiple of its trends."""
-    catalogue = data.kpi_catalogue()
+    catalogue = reference.kpi_catalogue()
     weekly = trend_frame(site_id, scope, catalogue)
     return alt.vconcat(
         week_strip(weekly, catalogue).properties(
@@ -417,9 +418,9 @@ def file_name(scope: ReviewScope) -> str:
 def page_scope(site_ids: list[str], end_date: dt.date, site_id: str | None = None) -> ReviewScope | None:
     """The review a page offers: the last full ISO week of its period (the week its worst movers and gates
     show), its sites; None while the warehouse has no weekly scorecard."""
-    if "marts.site_scorecard" not in data.relations():
+    if "marts.site_scorecard" not in connection.relations():
         return None
-    week_start = data.scorecard_week([site_id] if site_id else list(site_ids), end_date)
+    week_start = network.scorecard_week([site_id] if site_id else list(site_ids), end_date)
     return None if week_start is None else ReviewScope(week_start, tuple(site_ids), site_id)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
-# Read as project files, not imported: the dbt macro of the status rule (rendered by data.py).
+# Read as project files, not imported: the dbt macro of the status rule (rendered by dashboards/queries/rollup.py).
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 

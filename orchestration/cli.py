@@ -191,13 +191,14 @@ def command_report(args: argparse.Namespace) -> int:
     logging.getLogger("streamlit.runtime.caching.cache_data_api").addFilter(
         lambda record: "No runtime found" not in record.getMessage()
     )
-    from dashboards import data, report
+    from dashboards import report
+    from dashboards.queries import connection
 
     try:
-        data.check_warehouse()
+        connection.check_warehouse()
         scope = report.resolve_scope(args.site, args.week)
         out = report.write(scope, args.out)
-    except (data.WarehouseUnavailable, report.ReportError) as error:
+    except (connection.WarehouseUnavailable, report.ReportError) as error:
         raise CommandError(str(error).splitlines()[0]) from None
     print(f"{out}: {report.title(scope)}, {out.stat().st_size / 1024:,.0f} KB")
     return 0

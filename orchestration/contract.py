@@ -278,9 +278,6 @@ def render_base_models(contract: Contract) -> str:
             {"name": f"_key_{key}", "description": f"`{key}` as text, or file hash and row when it is unreadable."}
             for key in entity.key
         ]
-        columns.append(
-            {"name": "_is_latest", "description": "This row is the latest version of its key (file name, then row)."}
-        )
         for column in entity.columns:
             columns += [
                 {
@@ -296,14 +293,31 @@ def render_base_models(contract: Contract) -> str:
         columns += [
             {"name": "_is_rejected", "description": "A required column has a fault: the row is rejected."},
             {"name": "_is_flagged", "description": "An optional column has a fault: its value is nulled."},
+            {
+                "name": "_was_latest",
+                "description": "Incremental runs: this row was the latest version of its key before the run "
+                "that last revisited it (_changed_in).",
+            },
+            {"name": "_is_current", "description": "The row's delivery is current (its file is in the folder now)."},
+            {
+                "name": "_is_latest",
+                "description": "This row is the latest version of its key among the current deliveries (file "
+                "name, then row).",
+            },
+            {
+                "name": "_changed_in",
+                "description": "The dbt invocation that last wrote this row: in an incremental run, the rows of "
+                "every key that gained a version or whose delivery changed currency.",
+            },
         ]
         kind = "reference table" if entity.is_reference else "extract"
         models.append(
             {
                 "name": base_model(entity),
                 "description": (
-                    f"The {kind} `{entity.name}` typed and validated: every row of the current deliveries, each "
-                    "value with the reason it breaks the contract, the latest version of each key marked."
+                    f"The {kind} `{entity.name}` typed and validated: every row of the deliveries (those no "
+                    "longer current until the next full build), each value with the reason it breaks the "
+                    "contract, the latest version of each key among the current deliveries marked."
                 ),
                 "columns": columns,
             }

@@ -11,7 +11,7 @@ from orchestration.progress import run_event_logger
 from orchestration.publish import build_publish_asset
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
-from orchestration.signals import build_signals_asset
+from orchestration.signals import build_anomalies_asset, build_orders_at_risk_asset
 from orchestration.transform import build_dbt_assets, dbt_resource
 
 
@@ -19,18 +19,19 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     entities = list(load_contract().entities)
     ingest_assets = build_ingest_assets(entities)
     dbt_assets = build_dbt_assets()
-    signals_asset = build_signals_asset(dbt_assets)
-    publish_asset = build_publish_asset([dbt_assets, signals_asset], entities)
+    signal_assets = [build_orders_at_risk_asset(dbt_assets), build_anomalies_asset(dbt_assets)]
+    publish_asset = build_publish_asset([dbt_assets, *signal_assets], entities)
     observatory_job = dg.define_asset_job(
         "observatory_job",
         selection=dg.AssetSelection.all(),
         executor_def=dg.in_process_executor,
         description=(
-            "Load the extracts, build and test every dbt model, find the signals, publish the warehouse if all passed."
+            "Load the extracts, build and test every dbt model, score the orders at risk, find the KPI anomalies "
+            "and delivery gaps, publish the warehouse if all passed."
         ),
     )
     return dg.Definitions(
-        assets=[*ingest_assets, dbt_assets, signals_asset, publish_asset],
+        assets=[*ingest_assets, dbt_assets, *signal_assets, publish_asset],
         asset_checks=[build_freshness_checks(entities)],
         jobs=[observatory_job],
         schedules=[build_daily_schedule(observatory_job)],

@@ -1,7 +1,7 @@
 """What `observatory run` shows while the job runs: one line per stage, not Dagster's and dbt's event stream.
 
 The job's events reach Python's logging through the Dagster logger ``observatory`` (logger ``observatory.run``);
-``StageReport`` turns them into the stage lines (load, build, publish) and, on a terminal, a progress line
+``StageReport`` turns them into the stage lines (load, build, signals, publish) and, on a terminal, a progress line
 that the next stage line replaces. The full stream goes to the run's log file.
 """
 
@@ -20,7 +20,8 @@ BUILD_SUMMARY_PREFIX = "dbt build: "
 INGEST_STEP = "loader_log"
 DBT_STEP = "observatory_dbt_assets"
 PUBLISH_STEP = "published_warehouse"
-SIGNALS_STEP = "signals"
+SIGNALS_STEP = "marts__orders_at_risk"
+ANOMALIES_STEP = "anomalies"  # marts.kpi_anomalies and marts.delivery_gaps (orchestration/signals.py)
 
 
 @dg.logger(description="Forwards the run's events to Python's logging (observatory.run): the command's summary.")
@@ -97,7 +98,20 @@ class StageReport(logging.Handler):
                     _metadata_value(metadata, "rows_rejected"),
                 )
                 self.progress(f"load     … {path[-1]}")
-            elif path == [SIGNALS_STEP]:
+            elif step == SIGNALS_STEP:
+                metadata = materialization.metadata
+                training_lines = _metadata_value(metadata, "training_lines")
+                model = (
+                    f"model trained on {training_lines:,} past lines"
+                    if training_lines
+                    else "too little history to train the model"
+                )
+                self.line(
+                    f"signals  {_metadata_value(metadata, 'lines'):,} open order lines due within "
+                    f"{_metadata_value(metadata, 'horizon_days')} days scored for risk, {model} "
+                    f"({time.monotonic() - self.stage_started:.0f}s)"
+                )
+            elif path == ["marts", "kpi_anomalies"]:
                 metadata = materialization.metadata
                 self.line(
                     f"signals  {_metadata_value(metadata, 'kpi_anomalies'):,} KPI anomaly days, "
@@ -113,9 +127,13 @@ class StageReport(logging.Handler):
         elif kind in {"ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"} and step == DBT_STEP:
             self.build_nodes += 1
             self.progress(f"build    … {self.build_nodes} models and tests done")
-        elif kind == "STEP_START" and step in {DBT_STEP, SIGNALS_STEP, PUBLISH_STEP}:
+        elif kind == "STEP_START" and step in {DBT_STEP, SIGNALS_STEP, ANOMALIES_STEP, PUBLISH_STEP}:
             self.stage_started = time.monotonic()
-            self.progress({DBT_STEP: "build    … starting dbt", SIGNALS_STEP: "signals  …"}.get(step, "publish  …"))
+            self.progress(
+                {DBT_STEP: "build    … starting dbt", SIGNALS_STEP: "signals  …", ANOMALIES_STEP: "signals  …"}.get(
+                    step, "publish  …"
+                )
+            )
         elif kind == "STEP_SUCCESS" and step == INGEST_STEP:
             rows = self.entities.values()
             self.line(

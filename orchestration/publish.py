@@ -83,6 +83,8 @@ class PublishConfig(dg.Config):
 
 
 def build_publish_asset(upstream: list[dg.AssetsDefinition], entities: list[Entity]) -> dg.AssetsDefinition:
+    """The publish step, after every asset that writes the working database (dbt's, the Python signals')."""
+
     @dg.asset(
         key=["published_warehouse"],
         deps=[key for assets in upstream for key in assets.keys],

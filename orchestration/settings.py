@@ -18,6 +18,9 @@ Variable (default): meaning.
   when an entity's newest current delivery file, or its newest event, is older at the build's start; passed to dbt,
   which judges in marts.entity_freshness (orchestration/transform.py, orchestration/operations.py)
 - OBSERVATORY_SCHEDULE_CRON (0 6 * * *): the daily rebuild's schedule, in UTC
+- OBSERVATORY_RISK_HORIZON_DAYS (7), OBSERVATORY_RISK_HISTORY_DAYS (182): marts.orders_at_risk scores the open
+  order lines due within the next HORIZON site-local days, with a model trained on the open lines of each of the
+  previous HISTORY days (orchestration/orders_at_risk.py)
 - OBSERVATORY_POSTGRES_HOST (127.0.0.1), OBSERVATORY_POSTGRES_PORT (5432), OBSERVATORY_POSTGRES_USER (observatory),
   OBSERVATORY_POSTGRES_PASSWORD (empty), OBSERVATORY_POSTGRES_DBNAME (observatory), OBSERVATORY_POSTGRES_SCHEMA
   (public): the PostgreSQL database of the dbt target `postgres` (orchestration/engines/postgres.py); the same
@@ -176,4 +179,18 @@ class OperationsSettings:
             delivery_max_age_hours=float(env.get("OBSERVATORY_FRESHNESS_DELIVERY_HOURS", "36")),
             event_max_age_hours=float(env.get("OBSERVATORY_FRESHNESS_EVENT_HOURS", "72")),
             schedule_cron=env.get("OBSERVATORY_SCHEDULE_CRON", "0 6 * * *"),
+        )
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    horizon_days: int
+    history_days: int
+
+    @classmethod
+    def from_env(cls) -> RiskSettings:
+        env = os.environ
+        return cls(
+            horizon_days=int(env.get("OBSERVATORY_RISK_HORIZON_DAYS", "7")),
+            history_days=int(env.get("OBSERVATORY_RISK_HISTORY_DAYS", "182")),
         )

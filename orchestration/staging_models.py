@@ -2,13 +2,13 @@
 
 For every entity of the contract (orchestration/contract.yml) `python -m orchestration.contract` writes:
 
-- ``base/base_erp__<entity>.sql``  every row of the current deliveries, typed: per column the delivered text, the
-  value and the reason it breaks the contract; the latest version of each key marked.
+- ``base/base_erp__<entity>.sql``  every row of the deliveries, typed: per column the delivered text, the value and
+  the reason it breaks the contract; the latest version of each key among the current deliveries marked.
 - ``stg_erp__<entity>.sql``        the latest valid version of each key, codes harmonised (extracts), or
   ``stg_reference__<table>.sql``   the delivered reference table if any, else the shipped seed.
 
 The SQL calls only the small parse macros (macros/staging/parse_value.sql, engine forms in macros/adapters/) and
-the incremental hooks (macros/staging/incremental.sql, touched_site_days.sql).
+the merge clauses of the incremental staging models (macros/staging/incremental.sql).
 """
 
 from __future__ import annotations
@@ -82,35 +82,36 @@ def render_base_model(entity: Entity) -> str:
             f"        ) as _key_{key}"
         )
     checked = ["*"] + [f"{_fault_call(column)}\n            as _fault_{column.name}" for column in entity.columns]
-    final = ["_file_name", "_file_hash", "_row_number", "_load_id"]
-    final += [f"_key_{key}" for key in keys] + ["_is_latest"]
+    typed = ["_file_name", "_file_hash", "_row_number", "_load_id"]
+    typed += [f"_key_{key}" for key in keys]
     for column in entity.columns:
-        final += [
+        typed += [
             f"case when _fault_{column.name} is null then _parsed_{column.name} end as {column.name}",
             f"_raw_{column.name}",
             f"_fault_{column.name}",
         ]
     required = [column for column in entity.columns if column.required]
     optional = [column for column in entity.columns if not column.required]
-    final.append(f"{_any_fault(required, 8)} as _is_rejected")
-    final.append(f"{_any_fault(optional, 8)} as _is_flagged")
+    typed.append(f"{_any_fault(required, 8)} as _is_rejected")
+    typed.append(f"{_any_fault(optional, 8)} as _is_flagged")
     key_columns = ", ".join(f"_key_{key}" for key in keys)
-    return f"""{SQL_NOTE}-- `{name}` as delivered, typed: every row of the current deliveries with, per column,
--- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
--- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
--- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
--- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
--- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
--- records those keys for the staging model (macros/staging/incremental.sql).
+    key_match = "\n                and ".join(f"changed_keys._key_{key} = previous._key_{key}" for key in keys)
+    return f"""{SQL_NOTE}-- `{name}` as delivered, typed: every row of the deliveries with, per column, the delivered
+-- text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_). A fault in a
+-- required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key among the current deliveries: the file that sorts last by
+-- name, then the last row. Rows of deliveries no longer current stay, marked not _is_current, until the next
+-- full refresh.
+-- Incremental on DuckDB: a run parses only the rows of deliveries it has not seen, and decides again every
+-- version of each key that gained a version or whose delivery stopped (or started again) being current.
+-- Those rows carry this run's invocation id (_changed_in) and whether they were the latest before it
+-- (_was_latest): stg_erp__{name} restages their keys and int_touched_site_days compares the two versions.
 {{{{
     config(
         materialized='incremental' if incremental_models() else 'table',
-        incremental_strategy='append',
+        incremental_strategy='delete+insert',
+        unique_key=['_file_name', '_file_hash', '_row_number'],
         on_schema_change='fail',
-        post_hook=(
-            ["{{{{ mark_latest_versions('{name}', {_keys_list(entity)}) }}}}"]
-            if incremental_models() else []
-        ),
     )
 }}}}
 
@@ -159,31 +160,100 @@ keyed as (
     from parsed
 ),
 
-versioned as (
-    select
-        *,
-        {{% if is_incremental() %}}
-            -- decided by the post-hook once the rows are in, over every version of their keys
-            cast(null as boolean) as _is_latest
-        {{% else %}}
-            row_number() over (
-                partition by {key_columns}
-                order by _file_name desc, _row_number desc
-            ) = 1 as _is_latest
-        {{% endif %}}
-    from keyed
-),
-
 checked as (
     select
 {_list(checked, 8)}
-    from versioned
+    from keyed
+),
+
+typed as (
+    select -- noqa: ST06
+{_list(typed, 8)}
+    from checked
+),
+
+{{% if is_incremental() %}}
+    previous as (
+        select * from {{{{ this }}}}
+    ),
+
+    previous_deliveries as (
+        select distinct
+            _file_name,
+            _file_hash,
+            _is_current
+        from previous
+    ),
+
+    -- deliveries that stopped (or started again) being current since this table last saw them
+    changed_deliveries as (
+        select
+            previous_deliveries._file_name,
+            previous_deliveries._file_hash
+        from previous_deliveries
+        left join current_deliveries
+            on
+                previous_deliveries._file_name = current_deliveries.file_name
+                and previous_deliveries._file_hash = current_deliveries.file_hash
+        where previous_deliveries._is_current <> (current_deliveries.file_name is not null)
+    ),
+
+    changed_keys as (
+        select {key_columns} from typed
+        union
+        select {", ".join(f"previous._key_{key}" for key in keys)}
+        from previous
+        inner join changed_deliveries
+            on
+                previous._file_name = changed_deliveries._file_name
+                and previous._file_hash = changed_deliveries._file_hash
+    ),
+
+    versions as (
+        select
+            *,
+            false as _was_latest
+        from typed
+        union all
+        select
+            * exclude (_is_current, _is_latest, _was_latest, _changed_in),
+            _is_latest as _was_latest
+        from previous
+        where exists (
+            select 1 from changed_keys
+            where
+                {key_match}
+        )
+    ),
+{{% else %}}
+    versions as (
+        select
+            *,
+            false as _was_latest
+        from typed
+    ),
+{{% endif %}}
+
+currency as (
+    select
+        versions.*,
+        current_deliveries.file_name is not null as _is_current
+    from versions
+    left join current_deliveries
+        on
+            versions._file_name = current_deliveries.file_name
+            and versions._file_hash = current_deliveries.file_hash
 ),
 
 final as (
-    select -- noqa: ST06
-{_list(final, 8)}
-    from checked
+    select
+        *,
+        _is_current and row_number() over (
+            partition by {key_columns}, _is_current
+            order by _file_name desc, _row_number desc
+        ) = 1 as _is_latest,
+        '{{{{ invocation_id }}}}' as _changed_in
+    from currency
 )
 
 select * from final
@@ -235,23 +305,15 @@ def render_staging_model(entity: Entity) -> str:
     name = entity.name
     base = base_model(entity)
     coded = _coded_columns(entity)
-    hook_arguments = f"'{name}', ref('{base}'), {_keys_list(entity)}"
-    changed_match = "\n                and ".join(
-        f"changed_keys._key_{key} = validated._key_{key}" for key in entity.key
-    )
     ctes = [
         f"validated as (\n    select * from {{{{ ref('{base}') }}}}\n)",
-        f"""latest as (
+        """latest as (
     select * from validated
     where
         _is_latest and not _is_rejected
-    {{% if is_incremental() %}}
-        and exists (
-            select 1 from {{{{ changed_keys_relation(ref('{base}')) }}}} as changed_keys
-            where
-                {changed_match}
-        )
-    {{% endif %}}
+    {% if is_incremental() %}
+        and _changed_in = '{{ invocation_id }}'
+    {% endif %}
 )""",
     ]
     if coded:
@@ -297,30 +359,41 @@ def render_staging_model(entity: Entity) -> str:
 -- harmonised to the canonical codes (the exact code, else code_map, else the canonical code in another
 -- case). A code that stays unknown keeps its delivered value and sets has_unknown_<column>: the row is
 -- flagged, never dropped.
--- Incremental on DuckDB: a run restages only the keys {base} recorded as changed, after taking
--- their staged rows out, and records the site-days the rows whose content changed touch
--- (macros/staging/incremental.sql, touched_site_days.sql).
+-- Incremental on DuckDB (merge on the key): a run restages only the keys {base} revisited in
+-- this run (_changed_in); those left without a valid latest version come as removals (a key and no source
+-- row) and leave (macros/staging/incremental.sql).
 {{{{
     config(
         materialized='incremental' if incremental_models() else 'table',
-        incremental_strategy='append',
+        incremental_strategy='merge',
+        unique_key={_keys_list(entity)},
+        merge_clauses=merge_with_removals('source_row_number'),
         on_schema_change='fail',
-        pre_hook=[
-            "{{{{ keep_replaced_rows({hook_arguments}) }}}}",
-            "{{{{ unstage_changed_keys(ref('{base}'), {_keys_list(entity)}) }}}}",
-        ] if incremental_models() else [],
-        post_hook=[
-            "{{{{ record_touched_site_days({hook_arguments}) }}}}",
-            "{{{{ clear_changed_keys(ref('{base}')) }}}}",
-        ] if incremental_models() else [],
     )
 }}}}
 
 with
 
-{body}
+{body}{{% if is_incremental() %}},
+
+    removed as (
+        select distinct {", ".join(f"validated.{key}" for key in entity.key)}
+        from validated
+        where
+            validated._changed_in = '{{{{ invocation_id }}}}'
+            and {" and ".join(f"validated.{key} is not null" for key in entity.key)}
+            and not exists (
+                select 1 from final
+                where {" and ".join(f"final.{key} = validated.{key}" for key in entity.key)}
+            )
+    )
+{{% endif %}}
 
 select * from final
+{{% if is_incremental() %}}
+    union all by name
+    select * from removed
+{{% endif %}}
 """
 
 

@@ -8,7 +8,8 @@ dbt_project/macros/staging/incremental.sql). A build is a full refresh when aske
 `observatory run --full-refresh`) and whenever what the incremental rows were built with has changed since
 the last good build: the dbt project, the contract, a reference table's deliveries (code_map decides
 today's codes for yesterday's rows too) or which entities were delivered (a KPI exists only where its
-entities were). Otherwise the KPI models recompute only the site-days the new rows touch.
+entities were), and after a build that failed or was interrupted. Otherwise the KPI models recompute only the
+site-days the new rows touch (int_touched_site_days).
 """
 
 import fcntl
@@ -187,11 +188,15 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         target_path = warehouse.settings.dbt_target_dir
         fingerprint_path = warehouse.settings.build_dir / "incremental.fingerprint"
         fingerprint = build_fingerprint(warehouse)
-        # A build that fails leaves the fingerprint as it was: until one succeeds, every build is a full refresh.
         stale = not fingerprint_path.exists() or fingerprint_path.read_text() != fingerprint
         if stale and not config.full_refresh:
-            context.log.info("first build, or project, contract or reference deliveries changed: full refresh")
+            context.log.info(
+                "first build, the last build failed, or project, contract or reference deliveries changed: full refresh"
+            )
         full_refresh = config.full_refresh or stale
+        # What an incremental build changed is known only to that build (the rows it revisits carry its dbt
+        # invocation id): one that fails or is interrupted leaves no fingerprint, so the next build is a full one.
+        fingerprint_path.unlink(missing_ok=True)
         args = dbt_build_args(warehouse, full_refresh)
         with environment_for_dbt(warehouse.settings):
             invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)

@@ -1,6 +1,7 @@
 """Serve the dashboard as `observatory dashboard` does and drive it with Debian's Chromium (Playwright).
 
-Used by tests/test_dashboard_browser.py; also refreshes the README screenshots:
+Used by tests/test_dashboard_browser.py; also refreshes the README screenshots (network_review.png,
+hypercare_tracker.png, drill_down.png):
 
     .venv/bin/python tests/browser.py --warehouse data/warehouse.duckdb --out docs
 """
@@ -45,6 +46,9 @@ PAGES = (
     ("data_quality", "Data quality", "Freshness"),
     ("kpi_dictionary", "KPI dictionary", "What exactly does each KPI count"),
 )
+
+# The drill-down link the README shows (docs/drill_down.png).
+DRILL_DOWN_EXAMPLE = "site_scorecard?scorecard_site=NWK1&scorecard_kpi=pick_accuracy&from=2026-04-07&to=2026-05-04"
 
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
 
@@ -142,9 +146,9 @@ def error_texts(page: Page) -> list[str]:
     return [element.inner_text() for selector in ERROR_SELECTORS for element in page.query_selector_all(selector)]
 
 
-def screenshot(page: Page, path: Path) -> None:
-    """The whole page at 1280 px: grow the viewport to the app's scroll height (the app scrolls inside its own
-    container, so a full-page screenshot alone would stop at the first screen)."""
+def fit_viewport_to_page(page: Page) -> None:
+    """Grow the viewport to the app's scroll height (the app scrolls inside its own container, so a full-page
+    screenshot alone would stop at the first screen)."""
     height = 900
     for _ in range(5):
         needed = page.evaluate("() => Math.max(...[...document.querySelectorAll('*')].map(node => node.scrollHeight))")
@@ -153,8 +157,28 @@ def screenshot(page: Page, path: Path) -> None:
         height = min(int(needed) + 40, 8000)
         page.set_viewport_size({"width": WIDTH, "height": height})
         page.wait_for_timeout(700)
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """The whole page at 1280 px."""
+    fit_viewport_to_page(page)
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+
+
+def section_screenshot(page: Page, path: Path, first_text: str, last_text: str) -> None:
+    """The main column of the page from the element showing first_text to the last one showing last_text."""
+    fit_viewport_to_page(page)
+    column = page.get_by_test_id("stMainBlockContainer").bounding_box()
+    first = page.get_by_text(first_text, exact=False).first.bounding_box()
+    last = page.get_by_text(last_text, exact=False).last.bounding_box()
+    if column is None or first is None or last is None:
+        raise RuntimeError(f"cannot find {first_text!r} to {last_text!r} on {page.url}")
+    top = max(0.0, first["y"] - 12)
+    bottom = last["y"] + last["height"] + 24
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), clip={"x": column["x"], "y": top, "width": column["width"], "height": bottom - top})
     page.set_viewport_size({"width": WIDTH, "height": 900})
 
 
@@ -185,6 +209,11 @@ def main() -> int:
                 wait_until_rendered(page, text)
                 screenshot(page, args.out / f"{wanted[path]}.png")
                 print(f"wrote {args.out / (wanted[path] + '.png')}")
+        # The README's example of a drill-down link: the Site scorecard from the site's line to the rows.
+        page.goto(f"{url}/{DRILL_DOWN_EXAMPLE}")
+        wait_until_rendered(page, "Behind the number")
+        section_screenshot(page, args.out / "drill_down.png", "live since", "Download these")
+        print(f"wrote {args.out / 'drill_down.png'}")
     return 0
 
 

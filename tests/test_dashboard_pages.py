@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import charts, components, data
-from dashboards.queries import trends
+from dashboards import charts, components
+from dashboards.queries import adoption, connection, hypercare, network, privacy, reference, rollup, trends
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 HOSTILE = "'; drop table x; --"
@@ -169,9 +169,9 @@ def test_sql_injection_looking_filter_values_are_harmless(warehouse: Path) -> No
     assert hostile.multiselect(key="site").value == ["NWK1"]
     # Straight to the data layer, past the widgets: the value is a bound parameter, never SQL.
     start, end = period(warehouse)
-    assert data.kpi_rollup([HOSTILE], start, end).empty
-    assert data.wave_gates([HOSTILE], start).empty
-    assert data.hypercare_curves([HOSTILE], HOSTILE, end)[0].empty
+    assert rollup.kpi_rollup([HOSTILE], start, end).empty
+    assert network.wave_gates([HOSTILE], start).empty
+    assert hypercare.hypercare_curves([HOSTILE], HOSTILE, end)[0].empty
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.kpi_daily").fetchone()[0] > 0
 
@@ -179,15 +179,15 @@ def test_sql_injection_looking_filter_values_are_harmless(warehouse: Path) -> No
 @pytest.mark.slow
 def test_user_groups_under_five_are_suppressed(warehouse: Path) -> None:
     _, end = period(warehouse)
-    sites = data.sites()["site_id"].tolist()
-    users = data.users_by_role(sites, end)
+    sites = reference.sites()["site_id"].tolist()
+    users = adoption.users_by_role(sites, end)
     small = users[users["is_suppressed"]]
     assert not small.empty, "the sample should have roles with fewer than 5 users at a site"
     assert small["users"].isna().all()
-    assert (users.loc[~users["is_suppressed"], "users"] >= data.MIN_GROUP_USERS).all()
+    assert (users.loc[~users["is_suppressed"], "users"] >= privacy.MIN_GROUP_USERS).all()
     app = open_page("adoption")
     assert not app.exception
-    assert data.SUPPRESSED_LABEL in " ".join(caption.value for caption in app.caption)
+    assert privacy.SUPPRESSED_LABEL in " ".join(caption.value for caption in app.caption)
     assert not any("user_id" in str(frame.value.columns) for frame in app.dataframe)
 
 
@@ -214,13 +214,13 @@ def test_a_newly_published_warehouse_shows_on_the_next_query(
     published = tmp_path / "warehouse.duckdb"
     shutil.copyfile(sample_warehouse, published)
     monkeypatch.setenv("OBSERVATORY_WAREHOUSE", str(published))
-    before = data.query("select count(*) as n from marts.kpi_daily")["n"].iloc[0]
+    before = connection.query("select count(*) as n from marts.kpi_daily")["n"].iloc[0]
     replacement = tmp_path / "next.duckdb"
     with duckdb.connect(str(replacement)) as con:
         con.execute("create schema marts")
         con.execute("create table marts.kpi_daily as select 'S1' as site_id, current_date as kpi_date, 1 as n")
     os.replace(replacement, published)  # what publish does: an atomic rename over the old file
-    after = data.query("select count(*) as n from marts.kpi_daily")["n"].iloc[0]
+    after = connection.query("select count(*) as n from marts.kpi_daily")["n"].iloc[0]
     assert before > 1
     assert after == 1
 
@@ -235,13 +235,13 @@ def test_charts_refuse_frames_over_the_altair_row_limit() -> None:
 def test_hypercare_curves_thin_out_days_in_sql_instead_of_raising_the_limit(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sites = data.sites()["site_id"].tolist()
+    sites = reference.sites()["site_id"].tolist()
     _, end = period(warehouse)
-    every_day, step = data.hypercare_curves(sites, "line_fill_rate", end)
+    every_day, step = hypercare.hypercare_curves(sites, "line_fill_rate", end)
     assert step == 1
     limit = len(every_day) // 3
-    monkeypatch.setattr(data, "HYPERCARE_MAX_POINTS", limit)
-    thinned, step = data.hypercare_curves(sites, "line_fill_rate", end)
+    monkeypatch.setattr(hypercare, "HYPERCARE_MAX_POINTS", limit)
+    thinned, step = hypercare.hypercare_curves(sites, "line_fill_rate", end)
     assert step == -(-len(every_day) // limit) > 1
     assert len(thinned) <= limit + len(sites)  # at most one extra day per site from rounding
     assert (thinned["day_offset"] % step == 0).all()
@@ -252,7 +252,7 @@ def test_values_read_in_their_unit() -> None:
     assert components.format_value(0.9973, "ratio") == "99.73%"
     assert components.format_value(28.44, "hours") == "28.4 h"
     assert components.format_value(3.0, "count") == "3"
-    assert components.format_value(0.2, "ratio", suppressed=True) == data.SUPPRESSED_LABEL
+    assert components.format_value(0.2, "ratio", suppressed=True) == privacy.SUPPRESSED_LABEL
     assert components.format_change(0.013, "ratio") == "+1.3 pp"
     assert components.format_change(float("nan"), "ratio") is None
 
@@ -456,9 +456,9 @@ def test_every_network_review_tile_has_a_sparkline_with_its_target_band(warehous
 
 @pytest.mark.slow
 def test_network_weekly_values_are_the_tiles_sum_over_sum_of_kpi_daily(warehouse: Path) -> None:
-    sites = data.sites()["site_id"].tolist()
+    sites = reference.sites()["site_id"].tolist()
     _, end = period(warehouse)
-    last_week = data.scorecard_week(sites, end)
+    last_week = network.scorecard_week(sites, end)
     weekly = trends.network_weekly(sites, last_week)
     assert len(weekly["week_start_date"].unique()) == trends.SPARKLINE_WEEKS
     week_start = last_week - dt.timedelta(weeks=2)
@@ -475,7 +475,7 @@ def test_network_weekly_values_are_the_tiles_sum_over_sum_of_kpi_daily(warehouse
     assert shown["value"].iloc[0] == pytest.approx(sum_over_sum, rel=1e-12)
     assert shown["value"].iloc[0] != pytest.approx(mean_of_ratios, rel=1e-6)  # the check can fail
     # Every KPI of that week, level KPIs included, equals the tiles' own roll-up over the same seven days.
-    tiles = data.kpi_rollup(sites, week_start, week_end).set_index("kpi")
+    tiles = rollup.kpi_rollup(sites, week_start, week_end).set_index("kpi")
     week = weekly[weekly["week_start_date"].dt.date == week_start].set_index("kpi")
     assert set(week.index) == set(tiles.index)
     for kpi in week.index:
@@ -567,3 +567,21 @@ def test_the_published_benchmark_shows_beside_the_kpi_on_the_scorecard_and_in_th
     listed = dictionary.dataframe[1].value
     assert {"pick_accuracy", "on_time_ship_rate", "days_to_close"} <= set(listed["KPI"])
     assert (listed.loc[listed["Verified"] == "no", "Value"] == "–").all()
+
+
+def stroke_dash_scales(spec: dict) -> list[dict]:
+    """The strokeDash scales of every layer of a (layered) Vega-Lite spec."""
+    found = [scale for layer in spec.get("layer", []) for scale in stroke_dash_scales(layer)]
+    dash = spec.get("encoding", {}).get("strokeDash")
+    if dash and "scale" in dash:
+        found.append(dash["scale"])
+    return found
+
+
+@pytest.mark.slow
+def test_finance_close_draws_target_and_red_threshold_with_the_reference_dashes_of_every_chart(warehouse: Path) -> None:
+    scales = [scale for spec in chart_specs(open_page("finance_close")) for scale in stroke_dash_scales(spec)]
+    assert scales, "the days-to-close chart has no reference lines"
+    for scale in scales:
+        assert scale["range"] == [charts.REFERENCE_DASHES[label] for label in scale["domain"]]
+    assert {"target", "red threshold"} <= {label for scale in scales for label in scale["domain"]}

@@ -1,7 +1,8 @@
 """Behind the number: the drill-down marts re-count kpi_daily, and the Site scorecard shows and offers them.
 
-The dbt tests beside the marts (recounts_kpi_daily, kpi_detail_exceptions_recount_the_backlogs) run in every
-build; here the same promise is checked from outside dbt against the sample warehouse, and through the page.
+The dbt tests beside the marts (recounts_kpi_daily, kpi_detail_exceptions_recount_the_backlogs,
+exception_backlog_breakdown_recounts_the_backlogs) run in every build; here the same promise is checked from
+outside dbt against the sample warehouse, and through the page.
 """
 
 from __future__ import annotations
@@ -116,6 +117,50 @@ def test_the_open_exceptions_of_every_site_day_recount_both_backlogs(sample_ware
     assert len(rows) > 100
     assert any(numerator > 0 for kpi, numerator, _ in rows if kpi == "exception_backlog_aged")
     assert [row for row in rows if row[1] != row[2]] == []
+
+
+@pytest.mark.slow
+def test_the_exception_backlog_breakdown_of_every_site_day_sums_to_both_backlogs(sample_warehouse: Path) -> None:
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        rows = con.execute(
+            """
+            with breakdown as (
+                select site_id, kpi_date, sum(open_exceptions) as open_exceptions,
+                    sum(open_exceptions) filter (where is_aged) as aged_exceptions
+                from marts.exception_backlog_breakdown
+                group by all
+            )
+            select kpi_daily.kpi, kpi_daily.numerator,
+                case kpi_daily.kpi when 'exception_backlog' then coalesce(breakdown.open_exceptions, 0)
+                    else coalesce(breakdown.aged_exceptions, 0) end as recounted
+            from marts.kpi_daily
+            full outer join breakdown using (site_id, kpi_date)
+            where kpi_daily.kpi is null or kpi_daily.kpi in ('exception_backlog', 'exception_backlog_aged')
+            """
+        ).fetchall()
+        bands = {
+            band
+            for (band,) in con.execute("select distinct age_band from marts.exception_backlog_breakdown").fetchall()
+        }
+    assert len(rows) > 100
+    assert any(numerator > 0 for kpi, numerator, _ in rows if kpi == "exception_backlog_aged")
+    assert [row for row in rows if row[1] != row[2]] == []
+    assert bands == {"< 1 day", "1–3 days", "3–7 days", "> 7 days"}
+
+
+@pytest.mark.slow
+def test_the_site_scorecard_breaks_down_as_many_open_exceptions_as_the_backlog_kpi_counts(warehouse: Path) -> None:
+    app = open_scorecard({"scorecard_site": "NWK1", "from": "2026-04-01", "to": "2026-04-15"})
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (backlog,) = con.execute(
+            "select numerator from marts.kpi_daily where site_id = 'NWK1' and kpi = 'exception_backlog' "
+            "and kpi_date = date '2026-04-15'"
+        ).fetchone()
+    assert backlog > 0
+    captions = " ".join(element.value for element in app.caption)
+    assert (
+        f"Open at the end of 15 Apr 2026 (site-local): {int(backlog)}; the exception backlog KPI that day" in captions
+    )
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import report
+from dashboards.queries import reference
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -198,8 +199,8 @@ def test_the_review_page_offers_the_weeks_pdf_made_when_clicked(warehouse: Path,
     assert button.proto.deferred_file_id, "the PDF is made on click, not on every run"
     # What the click runs: the PDF of the page's week and sites (the site scorecard's: of its site, two pages).
     site_id = "NWK1" if page == "site_scorecard" else None
-    _first_date, _last_date, data_through_date = report.data.kpi_date_range()
-    scope = report.page_scope(report.data.sites()["site_id"].tolist(), data_through_date, site_id)
+    _first_date, _last_date, data_through_date = reference.kpi_date_range()
+    scope = report.page_scope(reference.sites()["site_id"].tolist(), data_through_date, site_id)
     assert scope is not None and scope.iso_week == week
     pdf = report.pdf_bytes(scope)
     assert pdf_pages(pdf) == (2 if site_id else 1)

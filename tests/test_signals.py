@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import query
 
+from orchestration.anomaly_signals import DELIVERY_GAP_COLUMNS, KPI_ANOMALY_COLUMNS, write_signals
 from orchestration.detectors import (
     CUSUM_THRESHOLD,
     MIN_VOLUME,
@@ -18,7 +19,6 @@ from orchestration.detectors import (
     detect_delivery_gaps,
     detect_kpi_anomalies,
 )
-from orchestration.signals import DELIVERY_GAP_COLUMNS, KPI_ANOMALY_COLUMNS, write_signals
 
 START = dt.date(2026, 1, 5)
 DAYS = 120

@@ -1,1 +1,4 @@
-"""Queries per page area; each reads marts through dashboards.data.query and never recomputes a KPI."""
+"""Queries per page area (network, site, hypercare, adoption, finance, quality, drill_down, trends), over shared
+modules: connection (the cached read-only connection and ``query``), privacy (the small-group rule), reference
+(sites and the KPI catalogue) and rollup (KPIs over a chosen period). Each reads marts through
+connection.query and never recomputes a KPI."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboards import data
+from dashboards.queries import connection
 
 # KPI -> (relation, the columns shown in the order shown, what a row is, what a row in the numerator is).
 RATE_DETAILS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
@@ -97,7 +97,7 @@ def drill_down(site_id: str, kpi: str, start_date: dt.date, end_date: dt.date) -
 def _rate_rows(site_id: str, kpi: str, start_date: dt.date, end_date: dt.date) -> DrillDown:
     relation, shown, noun, numerator_words = RATE_DETAILS[kpi]
     # The relation and columns come from RATE_DETAILS above, never from the user; values are bound parameters.
-    rows = data.query(
+    rows = connection.query(
         f"""
         select {", ".join(shown)}, is_counted_in_numerator
         from {relation}
@@ -124,7 +124,7 @@ def _rate_rows(site_id: str, kpi: str, start_date: dt.date, end_date: dt.date) -
 def _open_exceptions(site_id: str, kpi: str, day: dt.date) -> DrillDown:
     """Exceptions open at the end of the site-local ``day`` (aged ones only for exception_backlog_aged), with
     their age in elapsed hours at that instant."""
-    rows = data.query(
+    rows = connection.query(
         """
         with
 

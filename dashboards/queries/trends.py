@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboards import data
+from dashboards.queries import connection, privacy, reference
 
 SPARKLINE_WEEKS = 12
 BENCHMARK_RELATION = "staging.stg_reference__benchmark_bands"
@@ -16,11 +16,11 @@ BENCHMARK_RELATION = "staging.stg_reference__benchmark_bands"
 def network_weekly(site_ids: list[str], last_week_start_date: dt.date, weeks: int = SPARKLINE_WEEKS) -> pd.DataFrame:
     """Each KPI by ISO week over the `weeks` weeks to last_week_start_date: the selected sites' total.
 
-    The tiles' rule (data.kpi_rollup at network grain) applied to each week: the sum of the sites' numerators
+    The tiles' rule (rollup.kpi_rollup at network grain) applied to each week: the sum of the sites' numerators
     over the sum of their denominators, where a site's week (marts.site_scorecard) holds the sum of its days, or
     its last day's row for a level KPI. User KPIs of weeks whose sites have under 5 users are suppressed.
     """
-    return data.query(
+    return connection.query(
         """
         with
 
@@ -73,8 +73,8 @@ def network_weekly(site_ids: list[str], last_week_start_date: dt.date, weeks: in
             "site_ids": list(site_ids),
             "first_week_start_date": last_week_start_date - dt.timedelta(weeks=weeks - 1),
             "last_week_start_date": last_week_start_date,
-            "user_kpis": list(data.USER_KPIS),
-            "min_group_users": data.MIN_GROUP_USERS,
+            "user_kpis": list(privacy.USER_KPIS),
+            "min_group_users": privacy.MIN_GROUP_USERS,
         },
     )
 
@@ -82,7 +82,7 @@ def network_weekly(site_ids: list[str], last_week_start_date: dt.date, weeks: in
 def go_live_markers(site_ids: list[str] | None = None) -> pd.DataFrame:
     """One row per go-live day of the (selected) sites: the day, its wave and a label such as
     'Wave 1 go-live: CHI1, NWK1' (staging.stg_erp__sites; sites without a go-live date have no marker)."""
-    sites = data.sites()
+    sites = reference.sites()
     if site_ids is not None:
         sites = sites[sites["site_id"].isin(site_ids)]
     sites = sites.dropna(subset=["go_live_date"])
@@ -108,9 +108,9 @@ def go_live_markers(site_ids: list[str] | None = None) -> pd.DataFrame:
 def benchmark_bands() -> pd.DataFrame:
     """The published benchmark bands (kpi, band, value, source, year, is_verified); empty when the warehouse
     predates the table."""
-    if data.missing([BENCHMARK_RELATION]):
+    if connection.missing([BENCHMARK_RELATION]):
         return pd.DataFrame(columns=["kpi", "band", "value", "source", "year", "is_verified"])
-    return data.query(
+    return connection.query(
         """
         select kpi, band, value, source, year, is_verified
         from staging.stg_reference__benchmark_bands

@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
-from dashboards.queries import trends
+from dashboards import charts, components, filters
+from dashboards.queries import adoption, privacy, reference, site, trends
 
 
 def weekly_chart(
@@ -50,7 +50,7 @@ def show_roles(users: pd.DataFrame) -> None:
     """Sites x roles heat map of provisioned users; a group under the threshold shows '< 5 users', no count."""
     cells = users.assign(
         label=[
-            data.SUPPRESSED_LABEL if hidden else f"{int(count)}"
+            privacy.SUPPRESSED_LABEL if hidden else f"{int(count)}"
             for hidden, count in zip(users["is_suppressed"], users["users"].fillna(0), strict=True)
         ],
         role=users["role"].str.replace("_", " "),
@@ -83,13 +83,13 @@ def readiness_table(ready: pd.DataFrame) -> pd.DataFrame:
                 for day, days in zip(ready["planned_go_live_date"], ready["days_to_go_live"], strict=True)
             ],
             "Users": [
-                data.SUPPRESSED_LABEL if hidden else f"{int(count)}"
+                privacy.SUPPRESSED_LABEL if hidden else f"{int(count)}"
                 for hidden, count in zip(
                     ready["is_users_suppressed"], ready["provisioned_users"].fillna(0), strict=True
                 )
             ],
             "Trained": [
-                data.SUPPRESSED_LABEL if hidden else components.format_value(rate, "ratio")
+                privacy.SUPPRESSED_LABEL if hidden else components.format_value(rate, "ratio")
                 for hidden, rate in zip(ready["is_training_suppressed"], ready["training_completion_rate"], strict=True)
             ],
             "Missing roles": ready["missing_roles"].fillna("").str.replace("_", " "),
@@ -111,16 +111,16 @@ def main() -> None:
         ["marts.site_scorecard", "marts.kpi_definitions"], "The adoption trends"
     ):
         return
-    catalogue = data.kpi_catalogue()
-    first_date = data.kpi_date_range()[0]
-    weekly = data.site_weekly(list(current.site_ids), list(data.ADOPTION_KPIS), first_date, current.end_date)
+    catalogue = reference.kpi_catalogue()
+    first_date = reference.kpi_date_range()[0]
+    weekly = site.site_weekly(list(current.site_ids), list(adoption.ADOPTION_KPIS), first_date, current.end_date)
     st.subheader("Usage, training and support by site")
     st.caption(
         "Weekly values per site (ISO weeks to the end of the period; the period is shaded; dashed: target; dotted: "
-        "a go-live, with its wave). Level "
-        f"KPIs take the week's last day. Sites with fewer than {data.MIN_GROUP_USERS} provisioned users are not shown."
+        "a go-live, with its wave). Level KPIs take the week's last day. "
+        f"Sites with fewer than {privacy.MIN_GROUP_USERS} provisioned users are not shown."
     )
-    colours = charts.series_colours(data.sites()["site_name"].tolist())
+    colours = charts.series_colours(reference.sites()["site_name"].tolist())
     for pair in (("active_user_rate", "spreadsheet_event_rate"), ("training_completion_rate", "tickets_per_100_users")):
         for column, kpi in zip(st.columns(2), pair, strict=True):
             with column:
@@ -132,47 +132,49 @@ def main() -> None:
     )
 
     st.subheader("Users by role")
-    users = data.users_by_role(list(current.site_ids), current.end_date)
-    st.caption(
-        f"Provisioned users on {current.end_date:%d %b %Y} per site and role; groups of fewer than "
-        f"{data.MIN_GROUP_USERS} users show '{data.SUPPRESSED_LABEL}'. Adoption rates by role need a "
-        "site × role mart (not in the warehouse yet)."
-    )
-    if users.empty:
-        st.info("No provisioned user at the selected sites.")
-    else:
-        show_roles(users)
-        components.csv_download(
-            users[["site_id", "site_name", "role", "users", "is_suppressed"]].assign(as_of=current.end_date),
-            "users_by_site_and_role",
+    if components.require(["marts.provisioned_users_by_role"], "Users by role"):
+        users = adoption.users_by_role(list(current.site_ids), current.end_date)
+        st.caption(
+            f"Provisioned users on {current.end_date:%d %b %Y} per site and role; groups of fewer than "
+            f"{privacy.MIN_GROUP_USERS} users show '{privacy.SUPPRESSED_LABEL}'. Adoption rates by role need a "
+            "site × role mart (not in the warehouse yet)."
         )
+        if users.empty:
+            st.info("No provisioned user at the selected sites.")
+        else:
+            show_roles(users)
+            components.csv_download(
+                users[["site_id", "site_name", "role", "users", "is_suppressed"]].assign(as_of=current.end_date),
+                "users_by_site_and_role",
+            )
     st.subheader("Help-desk themes")
-    themes = data.ticket_themes(list(current.site_ids), current.start_date, current.end_date)
-    st.caption(f"Tickets opened {current.period_label} by category.")
-    if themes.empty:
-        st.info("No ticket in the period.")
-    else:
-        st.altair_chart(
-            charts.bars(
-                themes,
-                value="tickets",
-                category="category",
-                value_title="Tickets",
-                colour="site_name",
-                colours=charts.series_colours(data.sites()["site_name"].tolist()),
-                tooltip=[
-                    alt.Tooltip("category:N", title="Category"),
-                    alt.Tooltip("site_name:N", title="Site"),
-                    alt.Tooltip("tickets:Q", title="Tickets"),
-                ],
-            ),
-            width="stretch",
-        )
-        components.csv_download(themes, "helpdesk_themes")
+    if components.require(["marts.helpdesk_tickets_by_category"], "Help-desk themes"):
+        themes = adoption.ticket_themes(list(current.site_ids), current.start_date, current.end_date)
+        st.caption(f"Tickets opened {current.period_label} by category.")
+        if themes.empty:
+            st.info("No ticket in the period.")
+        else:
+            st.altair_chart(
+                charts.bars(
+                    themes,
+                    value="tickets",
+                    category="category",
+                    value_title="Tickets",
+                    colour="site_name",
+                    colours=charts.series_colours(reference.sites()["site_name"].tolist()),
+                    tooltip=[
+                        alt.Tooltip("category:N", title="Category"),
+                        alt.Tooltip("site_name:N", title="Site"),
+                        alt.Tooltip("tickets:Q", title="Tickets"),
+                    ],
+                ),
+                width="stretch",
+            )
+            components.csv_download(themes, "helpdesk_themes")
 
     st.subheader("Readiness of sites not yet live")
     if components.require(["marts.site_readiness"], "Readiness"):
-        ready = data.readiness(list(current.site_ids))
+        ready = adoption.readiness(list(current.site_ids))
         if ready.empty:
             st.success("Every selected site is live.")
         else:

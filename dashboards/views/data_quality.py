@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
+from dashboards import charts, components, filters
+from dashboards.queries import quality
 
 CATEGORIES = {
     "rejected_row": "Rejected rows",
@@ -97,7 +98,7 @@ def main() -> None:
         key="quality_superseded",
         help="Rows replaced by a later delivery of the same key: history, not an error.",
     )
-    issues = data.data_quality_issues(include_superseded)
+    issues = quality.data_quality_issues(include_superseded)
     issues["category"] = issues["issue_category"].map(CATEGORIES).fillna(issues["issue_category"])
     issues["load_date"] = pd.to_datetime(issues["load_date"]).dt.date
     totals = issues.groupby("category", sort=False)["issue_count"].sum()
@@ -182,7 +183,7 @@ def main() -> None:
     st.subheader("Freshness")
     if not components.require(["marts.entity_freshness"], "Freshness"):
         return
-    freshness = data.freshness()
+    freshness = quality.freshness()
     table = freshness_table(freshness)
     st.dataframe(
         components.style_status(components.blanks_as_dashes(table), "Status"),

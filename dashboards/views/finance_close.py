@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
-from dashboards.queries import trends
+from dashboards import charts, components, filters
+from dashboards.queries import finance, reference, trends
 
 PHASES = ["before go-live", "during rollout", "after go-live"]
 CHART_HEIGHT = 300  # the plot and its legend (one legal entity a line, below it)
@@ -66,21 +66,9 @@ def period_chart(
     )
     inside = go_lives[go_lives["marker_date"].between(domain[0], domain[1])]
     layers: list[alt.Chart | alt.LayerChart] = [charts.markers(inside)] if not inside.empty else []
-    marks = {label: value for label, value in (references or {}).items() if value is not None and pd.notna(value)}
-    if marks:
-        layers.append(
-            alt.Chart(pd.DataFrame({"reference": list(marks), "level": list(marks.values())}))
-            .mark_rule(color="#555555")
-            .encode(
-                y="level:Q",
-                strokeDash=alt.StrokeDash(
-                    "reference:N",
-                    scale=alt.Scale(domain=list(marks), range=[[6, 4], [2, 2]][: len(marks)]),
-                    legend=alt.Legend(orient="bottom", title=None),
-                ),
-                tooltip=[alt.Tooltip("reference:N", title=""), alt.Tooltip("level:Q", title="Days", format=y_format)],
-            )
-        )
+    rules = charts.reference_rules(references, y_format=y_format, value_title="Days")
+    if rules is not None:
+        layers.append(rules)
     return (
         alt.layer(*layers, lines)
         .resolve_scale(strokeDash="independent")
@@ -188,11 +176,11 @@ def main() -> None:
     )
     if components.no_sites(current) or not components.require(["marts.close_period"], "The finance close"):
         return
-    periods = data.close_periods(list(current.site_ids), current.end_date)
+    periods = finance.close_periods(list(current.site_ids), current.end_date)
     if periods.empty:
         st.info("No close period for the selected legal entities.")
         return
-    labels = entity_labels(data.sites())
+    labels = entity_labels(reference.sites())
     periods["entity_label"] = periods["legal_entity"].map(labels).fillna(periods["legal_entity"])
     periods["period_end_date"] = pd.to_datetime(periods["period_end_date"])
     go_lives = trends.go_live_markers(list(current.site_ids))
@@ -207,9 +195,8 @@ def main() -> None:
     st.subheader("Close periods")
     st.caption(
         "Dotted vertical lines: the go-live days of the selected sites, labelled with their wave. Days to close: "
-        "the long-dashed line is the "
-        "target, the short-dashed line the red threshold (kpi targets, `days_to_close`). Open periods have no "
-        "days to close yet."
+        "the long-dashed line is the target, the shorter-dashed line the red threshold, as on the Site scorecard "
+        "(kpi targets, `days_to_close`). Open periods have no days to close yet."
     )
     benchmark = components.benchmark_text(trends.benchmark_bands(), "days_to_close", "lower", "days")
     if benchmark:
@@ -217,7 +204,10 @@ def main() -> None:
     domain = (periods["period_end_date"].min(), periods["period_end_date"].max())
     target = periods[["close_days_target", "close_days_red_threshold"]].dropna().head(1)
     references = (
-        {"target": target["close_days_target"].iloc[0], "red": target["close_days_red_threshold"].iloc[0]}
+        {
+            "target": target["close_days_target"].iloc[0],
+            "red threshold": target["close_days_red_threshold"].iloc[0],
+        }
         if not target.empty
         else None
     )
@@ -240,7 +230,7 @@ def main() -> None:
             "A task is late when completed after its due time, or still open although due before the last close "
             "activity in the data."
         )
-        show_late_tasks(data.close_late_tasks(list(current.site_ids), current.end_date), labels)
+        show_late_tasks(finance.close_late_tasks(list(current.site_ids), current.end_date), labels)
 
     st.subheader("Before and after go-live")
     summary = before_after(periods)

@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters
+from dashboards import charts, components, filters
+from dashboards.queries import connection, hypercare, network, reference
 
 KPI_PARAMETER = "hypercare_kpi"
 
@@ -66,7 +67,7 @@ def show_curves(current: filters.Filters, catalogue: pd.DataFrame, summary: pd.D
     names = dict(zip(catalogue["kpi"], catalogue["kpi_name"], strict=True))
     kpi = st.selectbox("KPI", catalogue["kpi"].tolist(), key=KPI_PARAMETER, bind="query-params", format_func=names.get)
     details = catalogue.set_index("kpi").loc[kpi]
-    curves, step = data.hypercare_curves(list(current.site_ids), kpi, current.end_date)
+    curves, step = hypercare.hypercare_curves(list(current.site_ids), kpi, current.end_date)
     if curves.empty:
         st.info("None of the selected sites is live with a baseline for this KPI yet.")
         return
@@ -75,7 +76,7 @@ def show_curves(current: filters.Filters, catalogue: pd.DataFrame, summary: pd.D
         f"go-live. Shaded: within the recovery tolerance ({details['recovery_tolerance']:.0%}; "
         f"{details['direction']} is better)." + (f" Every {step}th day shown." if step > 1 else "")
     )
-    colours = charts.series_colours(data.sites()["site_name"].tolist())
+    colours = charts.series_colours(reference.sites()["site_name"].tolist())
     waves = [wave for wave in summary["rollout_wave"] if wave in set(curves["rollout_wave"])]
     columns = st.columns(2)
     for index, wave in enumerate(waves):
@@ -95,7 +96,7 @@ def show_curves(current: filters.Filters, catalogue: pd.DataFrame, summary: pd.D
 def show_holding(current: filters.Filters, week_start: object) -> None:
     """The previous wave's sites behind each held or paused wave, each with its own verdict and the KPIs that
     must improve there (marts.wave_gate_sites): a site is named only for what it contributes."""
-    holding = data.sites_holding_waves_back(list(current.waves), week_start)
+    holding = hypercare.sites_holding_waves_back(list(current.waves), week_start)
     if holding.empty:
         st.success("No selected wave is held or paused this week.")
         return
@@ -132,14 +133,14 @@ def main() -> None:
         ["marts.hypercare_daily", "marts.wave_summary", "marts.kpi_definitions"], "The hypercare tracker"
     ):
         return
-    catalogue = data.kpi_catalogue()
-    has_gates = not data.missing(["marts.wave_gates", "marts.wave_gate_sites", "marts.site_scorecard"])
-    week_start = data.scorecard_week(list(current.site_ids), current.end_date) if has_gates else None
+    catalogue = reference.kpi_catalogue()
+    has_gates = not connection.missing(["marts.wave_gates", "marts.wave_gate_sites", "marts.site_scorecard"])
+    week_start = network.scorecard_week(list(current.site_ids), current.end_date) if has_gates else None
 
     st.subheader("Waves")
-    summary = data.wave_summary(list(current.waves))
+    summary = hypercare.wave_summary(list(current.waves))
     gates = (
-        data.wave_gates(list(current.waves), week_start)
+        network.wave_gates(list(current.waves), week_start)
         if week_start
         else pd.DataFrame(columns=["rollout_wave", "gate_status", "gate_reason", "exit_state", "iso_week"])
     )
@@ -161,7 +162,7 @@ def main() -> None:
     show_curves(current, catalogue, summary)
 
     st.subheader("Recovered or not")
-    cells = recovery_cells(data.recoveries(list(current.site_ids)), catalogue)
+    cells = recovery_cells(hypercare.recoveries(list(current.site_ids)), catalogue)
     if cells.empty:
         st.info("No live site with a baseline among the selected sites.")
     else:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, data
-from dashboards.queries import trends
+from dashboards import components
+from dashboards.queries import reference, trends
 
 # Columns of the download (and of the search), in the order a reader needs them.
 COLUMNS = {
@@ -110,7 +110,7 @@ def main() -> None:
     st.caption(SOURCES)
     if not components.require(["marts.kpi_definitions"], "The KPI dictionary"):
         return
-    dictionary = data.kpi_dictionary()
+    dictionary = reference.kpi_dictionary()
     left, right = st.columns([1, 2])
     families = left.multiselect(
         "Family", sorted(dictionary["family"].dropna().unique()), key="dictionary_family", placeholder="All families"

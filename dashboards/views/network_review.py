@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters, report
-from dashboards.queries import drill_down, trends
+from dashboards import charts, components, filters, report
+from dashboards.queries import connection, drill_down, network, reference, rollup, trends
 
 TILES_PER_ROW = 5
 GATE_BADGES = {"proceed": "green", "hold": "orange", "pause": "red", "live": "blue"}
@@ -17,9 +17,9 @@ GATE_BADGES = {"proceed": "green", "hold": "orange", "pause": "red", "live": "bl
 
 def network_tiles(current: filters.Filters, catalogue: pd.DataFrame) -> pd.DataFrame:
     """One row per KPI: the network value over the period, its status, and the change against the previous period."""
-    now = data.kpi_rollup(list(current.site_ids), current.start_date, current.end_date)
-    previous_start, previous_end = data.previous_period(current.start_date, current.end_date)
-    before = data.kpi_rollup(list(current.site_ids), previous_start, previous_end)
+    now = rollup.kpi_rollup(list(current.site_ids), current.start_date, current.end_date)
+    previous_start, previous_end = rollup.previous_period(current.start_date, current.end_date)
+    before = rollup.kpi_rollup(list(current.site_ids), previous_start, previous_end)
     return components.kpi_tiles(catalogue, now, before)
 
 
@@ -59,7 +59,7 @@ def show_tiles(tiles: pd.DataFrame, previous_label: str, site_count: int, weekly
 
 
 def site_cells(current: filters.Filters, catalogue: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    cells = data.kpi_rollup(list(current.site_ids), current.start_date, current.end_date, by_site=True)
+    cells = rollup.kpi_rollup(list(current.site_ids), current.start_date, current.end_date, by_site=True)
     cells = cells.merge(catalogue[["kpi", "kpi_name", "unit", "display_order"]], on="kpi")
     cells["site_name"] = cells["site_id"].map(names)
     cells["bands"] = [
@@ -124,10 +124,10 @@ def main() -> None:
     ):
         return
     report.download_button(list(current.site_ids), current.end_date)
-    catalogue = data.kpi_catalogue()
-    sites = data.sites()
+    catalogue = reference.kpi_catalogue()
+    sites = reference.sites()
     names = dict(zip(sites["site_id"], sites["site_name"], strict=True))
-    previous_start, previous_end = data.previous_period(current.start_date, current.end_date)
+    previous_start, previous_end = rollup.previous_period(current.start_date, current.end_date)
     previous_label = f"{previous_start:%d %b} – {previous_end:%d %b}"
 
     st.subheader("Network KPIs")
@@ -180,14 +180,14 @@ def main() -> None:
 
     if not components.require(["marts.site_scorecard", "marts.wave_gates"], "Worst movers and wave gates"):
         return
-    week_start = data.scorecard_week(list(current.site_ids), current.end_date)
+    week_start = network.scorecard_week(list(current.site_ids), current.end_date)
     if week_start is None:
         st.info("No weekly scorecard for the selected sites yet.")
         return
-    movers = data.worst_movers(list(current.site_ids), week_start).merge(
+    movers = network.worst_movers(list(current.site_ids), week_start).merge(
         catalogue[["kpi", "kpi_name", "unit"]], on="kpi", how="left"
     )
-    gates = data.wave_gates(list(current.waves), week_start)
+    gates = network.wave_gates(list(current.waves), week_start)
     week_label = gates["iso_week"].iloc[0] if not gates.empty else f"of {week_start:%d %b %Y}"
     st.subheader("Worst movers this week")
     st.caption(
@@ -248,9 +248,9 @@ SPARKLINE_HINT = (
 
 def network_weeks(current: filters.Filters) -> pd.DataFrame:
     """The selected sites' KPIs by week over the sparkline's weeks (empty before the first full week)."""
-    if data.missing(["marts.site_scorecard"]):
+    if connection.missing(["marts.site_scorecard"]):
         return pd.DataFrame(columns=["kpi", "week_start_date", "iso_week", "value"])
-    week_start = data.scorecard_week(list(current.site_ids), current.end_date)
+    week_start = network.scorecard_week(list(current.site_ids), current.end_date)
     if week_start is None:
         return pd.DataFrame(columns=["kpi", "week_start_date", "iso_week", "value"])
     return trends.network_weekly(list(current.site_ids), week_start)

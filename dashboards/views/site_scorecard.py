@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, components, data, filters, report
-from dashboards.queries import drill_down, trends
+from dashboards import charts, components, filters, report
+from dashboards.queries import connection, drill_down, privacy, quality, reference, rollup, site, trends
 
 SITE_PARAMETER = "scorecard_site"
 KPI_PARAMETER = "scorecard_kpi"
@@ -18,15 +18,15 @@ WEEKS_IN_STRIP = 12
 
 def kpi_table(site_id: str, current: filters.Filters, catalogue: pd.DataFrame, is_live: bool) -> pd.DataFrame:
     """Every KPI of the site over the period with its status and bands, baseline and the peer band."""
-    values = data.kpi_rollup([site_id], current.start_date, current.end_date, by_site=True)
+    values = rollup.kpi_rollup([site_id], current.start_date, current.end_date, by_site=True)
     table = catalogue.merge(
         values[["kpi", "numerator", "denominator", "value", "rag_status", "is_suppressed"]], on="kpi", how="left"
     )
-    if "marts.hypercare_daily" in data.relations():
-        table = table.merge(data.baselines([site_id])[["kpi", "baseline"]], on="kpi", how="left")
+    if "marts.hypercare_daily" in connection.relations():
+        table = table.merge(site.baselines([site_id])[["kpi", "baseline"]], on="kpi", how="left")
     else:
         table["baseline"] = float("nan")
-    table = table.merge(data.peer_bands(current.start_date, current.end_date), on="kpi", how="left")
+    table = table.merge(rollup.peer_bands(current.start_date, current.end_date), on="kpi", how="left")
     table["is_suppressed"] = table["is_suppressed"].astype("boolean").fillna(False).astype(bool)
     table["vs_baseline"] = table["value"] - table["baseline"]
     table["vs_peers"] = [
@@ -108,7 +108,7 @@ def main() -> None:
         ["marts.kpi_definitions", "marts.site_scorecard"], "The site scorecard"
     ):
         return
-    sites = data.sites().set_index("site_id")
+    sites = reference.sites().set_index("site_id")
     in_scope = list(current.site_ids)
     site_id = st.selectbox(
         "Site",
@@ -120,18 +120,20 @@ def main() -> None:
     )
     if site_id is None:
         return
-    site = sites.loc[site_id]
-    live = pd.notna(site["go_live_date"]) and site["go_live_date"].date() <= current.end_date
+    chosen = sites.loc[site_id]
+    live = pd.notna(chosen["go_live_date"]) and chosen["go_live_date"].date() <= current.end_date
     st.markdown(
-        f"**{site['site_name']}** · {site['region']} · {site['legal_entity']} · {site['rollout_wave']} · "
+        f"**{chosen['site_name']}** · {chosen['region']} · {chosen['legal_entity']} · {chosen['rollout_wave']} · "
         + (
-            f"live since {site['go_live_date']:%d %b %Y}"
+            f"live since {chosen['go_live_date']:%d %b %Y}"
             if live
-            else (f"go-live planned {site['go_live_date']:%d %b %Y}" if pd.notna(site["go_live_date"]) else "not live")
+            else (
+                f"go-live planned {chosen['go_live_date']:%d %b %Y}" if pd.notna(chosen["go_live_date"]) else "not live"
+            )
         )
     )
     report.download_button(in_scope, current.end_date, site_id)
-    catalogue = data.kpi_catalogue()
+    catalogue = reference.kpi_catalogue()
 
     st.subheader(f"Every KPI, {current.period_label}")
     table = kpi_table(site_id, current, catalogue, live)
@@ -156,7 +158,7 @@ def main() -> None:
         "on track at or better than target, at risk within the amber band, off track beyond it; adoption KPIs "
         "read 'Not live' before the site's go-live. Baseline: the 28 days before go-live (vs baseline in the KPI's "
         "unit, percentage points for rates). Peer band: the middle half (25th–75th percentile) of all sites' values "
-        f"over the same days. User KPIs of fewer than {data.MIN_GROUP_USERS} users: '{data.SUPPRESSED_LABEL}'."
+        f"over the same days. User KPIs of fewer than {privacy.MIN_GROUP_USERS} users: '{privacy.SUPPRESSED_LABEL}'."
     )
     components.csv_download(
         table[
@@ -186,7 +188,7 @@ def main() -> None:
     names = dict(zip(catalogue["kpi"], catalogue["kpi_name"], strict=True))
     kpi_link_to_name(names)
     kpi = st.selectbox("KPI", catalogue["kpi"].tolist(), key=KPI_PARAMETER, bind="query-params", format_func=names.get)
-    weekly = data.site_weekly([site_id], catalogue["kpi"].tolist(), data.kpi_date_range()[0], current.end_date)
+    weekly = site.site_weekly([site_id], catalogue["kpi"].tolist(), reference.kpi_date_range()[0], current.end_date)
     chosen = weekly[weekly["kpi"] == kpi].assign(kpi_name=names.get(kpi))
     chosen = chosen.assign(status=[components.status_words(status) for status in chosen["rag_status"]])
     details = catalogue.set_index("kpi").loc[kpi]
@@ -258,44 +260,46 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("Open exceptions by type and age")
-        exceptions = data.open_exceptions(site_id, current.end_date)
-        backlog = data.kpi_on_day(site_id, "exception_backlog", current.end_date)
-        st.caption(
-            f"Open at the end of {current.end_date:%d %b %Y} (site-local): {int(exceptions['open_exceptions'].sum())}"
-            + ("" if backlog is None else f"; the exception backlog KPI that day: {backlog:,.0f}")
-            + "."
-        )
-        if exceptions.empty:
-            st.success("No exception open at the end of the period.")
-        else:
-            st.altair_chart(
-                charts.bars(
-                    exceptions,
-                    value="open_exceptions",
-                    category="exception_type",
-                    value_title="Open exceptions",
-                    colour="age_band",
-                    colours=dict(zip(data.AGE_BANDS, ["#9ecae1", "#4292c6", "#f0a202", "#c62828"], strict=True)),
-                    tooltip=[
-                        alt.Tooltip("exception_type:N", title="Type"),
-                        alt.Tooltip("age_band:N", title="Age"),
-                        alt.Tooltip("open_exceptions:Q", title="Open"),
-                    ],
-                ),
-                width="stretch",
+        if components.require(["marts.exception_backlog_breakdown"], "Open exceptions by type and age"):
+            exceptions = site.exception_backlog_breakdown(site_id, current.end_date)
+            backlog = site.kpi_on_day(site_id, "exception_backlog", current.end_date)
+            open_count = int(exceptions["open_exceptions"].sum())
+            st.caption(
+                f"Open at the end of {current.end_date:%d %b %Y} (site-local): {open_count}"
+                + ("" if backlog is None else f"; the exception backlog KPI that day: {backlog:,.0f}")
+                + "."
             )
-        components.csv_download(
-            exceptions.assign(site_id=site_id, as_of=current.end_date), f"open_exceptions_{site_id}"
-        )
+            if exceptions.empty:
+                st.success("No exception open at the end of the period.")
+            else:
+                st.altair_chart(
+                    charts.bars(
+                        exceptions,
+                        value="open_exceptions",
+                        category="exception_type",
+                        value_title="Open exceptions",
+                        colour="age_band",
+                        colours=dict(zip(site.AGE_BANDS, ["#9ecae1", "#4292c6", "#f0a202", "#c62828"], strict=True)),
+                        tooltip=[
+                            alt.Tooltip("exception_type:N", title="Type"),
+                            alt.Tooltip("age_band:N", title="Age"),
+                            alt.Tooltip("open_exceptions:Q", title="Open"),
+                        ],
+                    ),
+                    width="stretch",
+                )
+            components.csv_download(
+                exceptions.assign(site_id=site_id, as_of=current.end_date), f"open_exceptions_{site_id}"
+            )
     with right:
         st.subheader("Top data-quality issues")
         if components.require(["marts.data_quality"], "Data-quality issues"):
-            issues = data.site_data_quality_issues(site_id)
+            issues = quality.site_data_quality_issues(site_id)
             if issues is None:
                 st.caption(
                     "The data-quality report does not attribute issues to sites yet: the network's largest issues."
                 )
-                issues = data.data_quality_issues()
+                issues = quality.data_quality_issues()
             top = issues.head(10)
             if top.empty:
                 st.success("No open data-quality issue.")

@@ -4,7 +4,7 @@
     yet); null without a value or a target. kpi_targets' amber_threshold is where amber starts: the target
     (tested on stg_reference__kpi_targets), so the rule reads target and red_threshold.
     The one definition: the scorecard marts use it, and the dashboards render this macro with Jinja to grade
-    the periods their users choose (dashboards/data.py). -#}
+    the periods their users choose (dashboards/queries/rollup.py). -#}
 {% macro rag_status(value, direction, target, red_threshold, is_before_go_live='false') -%}
 case
     when {{ is_before_go_live }} then 'not_live'

@@ -2,8 +2,17 @@
     first shipment day, whether every line had shipped complete by the end of the due day, and the order's
     completion instant (the shipment that brought its last line to its ordered quantity) with its local
     date and the hours from creation (SCOR RS.1.1, to ship). Incremental runs recompute the orders whose site
-    and requested_ship_date are touched (macros/staging/touched_site_days.sql). -#}
-{{ site_day_scoped('site_id', 'requested_ship_date') }}
+    and requested_ship_date are touched (int_touched_site_days). -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        pre_hook="{{ delete_touched_site_days('site_id', 'requested_ship_date') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 orders as (

@@ -2,8 +2,17 @@
     shipment day and whether that day filled it, whether it had shipped complete by the end of its due
     day, and the instant it became shipped complete. Local dates use the order's site time zone;
     quantities are compared exactly (decimal). Incremental runs recompute the lines of the orders whose site
-    and requested_ship_date are touched (macros/staging/touched_site_days.sql). -#}
-{{ site_day_scoped('site_id', 'requested_ship_date') }}
+    and requested_ship_date are touched (int_touched_site_days). -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key=['order_id', 'line_number'],
+        pre_hook="{{ delete_touched_site_days('site_id', 'requested_ship_date') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 orders as (

@@ -3,8 +3,17 @@
     does not: a required activity missing, the first occurrences of the standard activities out of step
     order (by occurred_at; equal instants are in order), an activity outside the standard, a manual
     override. Incremental runs recompute the cases with an event on a touched site-day; the rows kept are those
-    whose site and UTC invoiced day are not touched (macros/staging/touched_site_days.sql). -#}
-{{ site_day_scoped('site_id', 'cast(invoiced_at as date)') }}
+    whose site and UTC invoiced day are not touched (int_touched_site_days). -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key='case_id',
+        pre_hook="{{ delete_touched_site_days('site_id', 'cast(invoiced_at as date)') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 process_events as (

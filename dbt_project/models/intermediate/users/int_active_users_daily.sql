@@ -1,8 +1,17 @@
 {#- Per site and calendar day: distinct users of the site (provisioned or not) with any usage event in the
     7 site-local days ending that day. A usage event belongs to its user's site; an event of a user missing
     from users belongs to no site. Incremental runs recompute the touched site-days, from the usage events of
-    the 7 days before (macros/staging/touched_site_days.sql). -#}
-{{ site_day_scoped('site_id', 'calendar_date') }}
+    the 7 days before (int_touched_site_days). -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key=['site_id', 'calendar_date'],
+        pre_hook="{{ delete_touched_site_days('site_id', 'calendar_date') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 calendar as (

@@ -1,7 +1,16 @@
 {#- marts.kpi_daily: one row per (site_id, kpi_date, kpi) of the 19 site KPIs of KPIS.md, in additive form.
     A row exists only where the denominator is > 0 and every entity the KPI reads was delivered.
-    Incremental runs recompute only the touched site-days (macros/staging/touched_site_days.sql). -#}
-{{ site_day_scoped('site_id', 'kpi_date') }}
+    Incremental runs recompute only the touched site-days (int_touched_site_days). -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key=['site_id', 'kpi_date', 'kpi'],
+        pre_hook="{{ delete_touched_site_days('site_id', 'kpi_date') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 fulfilment as (

@@ -119,7 +119,7 @@ superseded_versions as (
             'superseded_by_later_version' as reason,
             cast(null as {{ dbt.type_string() }}) as raw_value
         from base_{{ entity_name }}
-        where not _is_latest
+        where _is_current and not _is_latest
         {{- '\n    union all' if not loop.last }}
     {%- endfor %}
 ),

@@ -14,8 +14,8 @@ weekly_kpis as (
     select * from {{ ref('int_site_weekly_kpis') }}
 ),
 
-sites as (
-    select * from {{ ref('stg_erp__sites') }}
+site_weeks as (
+    select * from {{ ref('int_site_weeks') }}
 ),
 
 hypercare as (
@@ -26,26 +26,18 @@ kpi_definitions as (
     select * from {{ ref('kpi_definitions') }}
 ),
 
-weeks as (
-    select distinct
-        week_start_date,
-        week_end_date,
-        iso_week
-    from weekly_kpis
-),
-
 live_site_weeks as (
     select
-        sites.site_id,
-        sites.site_name,
-        sites.rollout_wave,
-        sites.go_live_date,
-        weeks.week_start_date,
-        weeks.week_end_date,
-        weeks.iso_week,
-        {{ days_between('sites.go_live_date', 'weeks.week_end_date') }} as days_since_go_live  -- noqa: LT05
-    from sites
-    inner join weeks on sites.go_live_date <= weeks.week_end_date
+        site_id,
+        site_name,
+        rollout_wave,
+        go_live_date,
+        week_start_date,
+        week_end_date,
+        iso_week,
+        days_since_go_live
+    from site_weeks
+    where is_live
 ),
 
 red_kpis as (
@@ -87,7 +79,7 @@ unrecovered_kpis as (
     group by live_site_weeks.site_id, live_site_weeks.week_start_date
 ),
 
-site_weeks as (
+judged_site_weeks as (
     select
         live_site_weeks.*,
         red_kpis.red_kpis,
@@ -129,7 +121,7 @@ verdicts as (
                     || cast(longest_days_unrecovered as {{ dbt.type_string() }}) || ' days after go-live ('
                     || unrecovered_kpis || ')'
         end as unrecovered_part
-    from site_weeks
+    from judged_site_weeks
 ),
 
 final as (

@@ -14,36 +14,24 @@ waves as (
     select * from {{ ref('int_rollout_waves') }}
 ),
 
-weekly_kpis as (
-    select * from {{ ref('int_site_weekly_kpis') }}
-),
-
-sites as (
-    select * from {{ ref('stg_erp__sites') }}
+site_weeks as (
+    select * from {{ ref('int_site_weeks') }}
 ),
 
 gate_sites as (
     select * from {{ ref('wave_gate_sites') }}
 ),
 
-weeks as (
-    select distinct
-        week_start_date,
-        week_end_date,
-        iso_week
-    from weekly_kpis
-),
-
 wave_sites_live as (
     select
-        waves.rollout_wave,
-        weeks.week_start_date,
+        rollout_wave,
+        week_start_date,
+        min(week_end_date) as week_end_date,
+        min(iso_week) as iso_week,
         count(*) as site_count,
-        count(case when sites.go_live_date <= weeks.week_end_date then 1 end) as live_site_count
-    from waves
-    cross join weeks
-    inner join sites on waves.rollout_wave = sites.rollout_wave
-    group by waves.rollout_wave, weeks.week_start_date
+        count(case when is_live then 1 end) as live_site_count
+    from site_weeks
+    group by rollout_wave, week_start_date
 ),
 
 previous_wave as (
@@ -86,17 +74,17 @@ wave_weeks as (
         waves.rollout_wave,
         waves.wave_number,
         waves.previous_rollout_wave,
-        weeks.week_start_date,
-        weeks.week_end_date,
-        weeks.iso_week,
+        wave_sites_live.week_start_date,
+        wave_sites_live.week_end_date,
+        wave_sites_live.iso_week,
         previous_wave.longest_days_unrecovered,
         previous_wave.pausing_site_names,
         previous_wave.holding_site_names,
         previous_wave.pausing_reasons,
         previous_wave.holding_reasons,
         own_wave.hypercare_reasons,
-        coalesce(wave_sites_live.site_count, 0) as site_count,
-        coalesce(wave_sites_live.live_site_count, 0) as live_site_count,
+        wave_sites_live.site_count,
+        wave_sites_live.live_site_count,
         coalesce(previous_wave.live_sites, 0) as previous_wave_live_sites,
         coalesce(previous_wave.red_kpis, 0) as previous_wave_red_kpis,
         coalesce(previous_wave.most_red_kpis_at_one_site, 0) as most_red_kpis_at_one_site,
@@ -105,19 +93,16 @@ wave_weeks as (
         coalesce(previous_wave.holding_sites, 0) as holding_sites,
         coalesce(own_wave.sites_in_hypercare, 0) as sites_in_hypercare
     from waves
-    cross join weeks
-    left join wave_sites_live
-        on
-            waves.rollout_wave = wave_sites_live.rollout_wave
-            and weeks.week_start_date = wave_sites_live.week_start_date
+    -- every wave has sites (int_rollout_waves), and every site a row for every week (int_site_weeks)
+    inner join wave_sites_live on waves.rollout_wave = wave_sites_live.rollout_wave
     left join previous_wave
         on
             waves.rollout_wave = previous_wave.rollout_wave
-            and weeks.week_start_date = previous_wave.week_start_date
+            and wave_sites_live.week_start_date = previous_wave.week_start_date
     left join own_wave
         on
             waves.rollout_wave = own_wave.rollout_wave
-            and weeks.week_start_date = own_wave.week_start_date
+            and wave_sites_live.week_start_date = own_wave.week_start_date
 ),
 
 gated as (

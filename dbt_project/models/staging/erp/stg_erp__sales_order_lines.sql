@@ -3,22 +3,16 @@
 -- harmonised to the canonical codes (the exact code, else code_map, else the canonical code in another
 -- case). A code that stays unknown keeps its delivered value and sets has_unknown_<column>: the row is
 -- flagged, never dropped.
--- Incremental on DuckDB: a run restages only the keys base_erp__sales_order_lines recorded as changed, after taking
--- their staged rows out, and records the site-days the rows whose content changed touch
--- (macros/staging/incremental.sql, touched_site_days.sql).
+-- Incremental on DuckDB (merge on the key): a run restages only the keys base_erp__sales_order_lines revisited in
+-- this run (_changed_in); those left without a valid latest version come as removals (a key and no source
+-- row) and leave (macros/staging/incremental.sql).
 {{
     config(
         materialized='incremental' if incremental_models() else 'table',
-        incremental_strategy='append',
+        incremental_strategy='merge',
+        unique_key=['order_id', 'line_number'],
+        merge_clauses=merge_with_removals('source_row_number'),
         on_schema_change='fail',
-        pre_hook=[
-            "{{ keep_replaced_rows('sales_order_lines', ref('base_erp__sales_order_lines'), ['order_id', 'line_number']) }}",
-            "{{ unstage_changed_keys(ref('base_erp__sales_order_lines'), ['order_id', 'line_number']) }}",
-        ] if incremental_models() else [],
-        post_hook=[
-            "{{ record_touched_site_days('sales_order_lines', ref('base_erp__sales_order_lines'), ['order_id', 'line_number']) }}",
-            "{{ clear_changed_keys(ref('base_erp__sales_order_lines')) }}",
-        ] if incremental_models() else [],
     )
 }}
 
@@ -33,12 +27,7 @@ latest as (
     where
         _is_latest and not _is_rejected
     {% if is_incremental() %}
-        and exists (
-            select 1 from {{ changed_keys_relation(ref('base_erp__sales_order_lines')) }} as changed_keys
-            where
-                changed_keys._key_order_id = validated._key_order_id
-                and changed_keys._key_line_number = validated._key_line_number
-        )
+        and _changed_in = '{{ invocation_id }}'
     {% endif %}
 ),
 
@@ -55,6 +44,23 @@ final as (
         _row_number as source_row_number,
         _load_id as load_id
     from latest
-)
+){% if is_incremental() %},
+
+    removed as (
+        select distinct validated.order_id, validated.line_number
+        from validated
+        where
+            validated._changed_in = '{{ invocation_id }}'
+            and validated.order_id is not null and validated.line_number is not null
+            and not exists (
+                select 1 from final
+                where final.order_id = validated.order_id and final.line_number = validated.line_number
+            )
+    )
+{% endif %}
 
 select * from final
+{% if is_incremental() %}
+    union all by name
+    select * from removed
+{% endif %}

@@ -3,22 +3,16 @@
 -- harmonised to the canonical codes (the exact code, else code_map, else the canonical code in another
 -- case). A code that stays unknown keeps its delivered value and sets has_unknown_<column>: the row is
 -- flagged, never dropped.
--- Incremental on DuckDB: a run restages only the keys base_erp__users recorded as changed, after taking
--- their staged rows out, and records the site-days the rows whose content changed touch
--- (macros/staging/incremental.sql, touched_site_days.sql).
+-- Incremental on DuckDB (merge on the key): a run restages only the keys base_erp__users revisited in
+-- this run (_changed_in); those left without a valid latest version come as removals (a key and no source
+-- row) and leave (macros/staging/incremental.sql).
 {{
     config(
         materialized='incremental' if incremental_models() else 'table',
-        incremental_strategy='append',
+        incremental_strategy='merge',
+        unique_key=['user_id'],
+        merge_clauses=merge_with_removals('source_row_number'),
         on_schema_change='fail',
-        pre_hook=[
-            "{{ keep_replaced_rows('users', ref('base_erp__users'), ['user_id']) }}",
-            "{{ unstage_changed_keys(ref('base_erp__users'), ['user_id']) }}",
-        ] if incremental_models() else [],
-        post_hook=[
-            "{{ record_touched_site_days('users', ref('base_erp__users'), ['user_id']) }}",
-            "{{ clear_changed_keys(ref('base_erp__users')) }}",
-        ] if incremental_models() else [],
     )
 }}
 
@@ -33,11 +27,7 @@ latest as (
     where
         _is_latest and not _is_rejected
     {% if is_incremental() %}
-        and exists (
-            select 1 from {{ changed_keys_relation(ref('base_erp__users')) }} as changed_keys
-            where
-                changed_keys._key_user_id = validated._key_user_id
-        )
+        and _changed_in = '{{ invocation_id }}'
     {% endif %}
 ),
 
@@ -117,6 +107,23 @@ final as (
         _row_number as source_row_number,
         _load_id as load_id
     from harmonised
-)
+){% if is_incremental() %},
+
+    removed as (
+        select distinct validated.user_id
+        from validated
+        where
+            validated._changed_in = '{{ invocation_id }}'
+            and validated.user_id is not null
+            and not exists (
+                select 1 from final
+                where final.user_id = validated.user_id
+            )
+    )
+{% endif %}
 
 select * from final
+{% if is_incremental() %}
+    union all by name
+    select * from removed
+{% endif %}

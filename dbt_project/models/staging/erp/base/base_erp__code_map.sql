@@ -1,20 +1,20 @@
 -- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
--- `code_map` as delivered, typed: every row of the current deliveries with, per column,
--- the delivered text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_).
--- A fault in a required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
--- _is_latest marks the latest version of each key: the file that sorts last by name, then the last row.
--- Incremental on DuckDB: a run reads only the deliveries it has not seen; the post-hook drops the rows of
--- deliveries no longer current, decides _is_latest again for every key that gained or lost a version and
--- records those keys for the staging model (macros/staging/incremental.sql).
+-- `code_map` as delivered, typed: every row of the deliveries with, per column, the delivered
+-- text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_). A fault in a
+-- required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key among the current deliveries: the file that sorts last by
+-- name, then the last row. Rows of deliveries no longer current stay, marked not _is_current, until the next
+-- full refresh.
+-- Incremental on DuckDB: a run parses only the rows of deliveries it has not seen, and decides again every
+-- version of each key that gained a version or whose delivery stopped (or started again) being current.
+-- Those rows carry this run's invocation id (_changed_in) and whether they were the latest before it
+-- (_was_latest): stg_erp__code_map restages their keys and int_touched_site_days compares the two versions.
 {{
     config(
         materialized='incremental' if incremental_models() else 'table',
-        incremental_strategy='append',
+        incremental_strategy='delete+insert',
+        unique_key=['_file_name', '_file_hash', '_row_number'],
         on_schema_change='fail',
-        post_hook=(
-            ["{{ mark_latest_versions('code_map', ['domain', 'source_code']) }}"]
-            if incremental_models() else []
-        ),
     )
 }}
 
@@ -82,21 +82,6 @@ keyed as (
     from parsed
 ),
 
-versioned as (
-    select
-        *,
-        {% if is_incremental() %}
-            -- decided by the post-hook once the rows are in, over every version of their keys
-            cast(null as boolean) as _is_latest
-        {% else %}
-            row_number() over (
-                partition by _key_domain, _key_source_code
-                order by _file_name desc, _row_number desc
-            ) = 1 as _is_latest
-        {% endif %}
-    from keyed
-),
-
 checked as (
     select
         *,
@@ -108,10 +93,10 @@ checked as (
             as _fault_canonical_code,
         {{ fault_reason('_raw_source_system', '_parsed_source_system', 'text') }}
             as _fault_source_system
-    from versioned
+    from keyed
 ),
 
-final as (
+typed as (
     select -- noqa: ST06
         _file_name,
         _file_hash,
@@ -119,7 +104,6 @@ final as (
         _load_id,
         _key_domain,
         _key_source_code,
-        _is_latest,
         case when _fault_domain is null then _parsed_domain end as domain,
         _raw_domain,
         _fault_domain,
@@ -141,6 +125,91 @@ final as (
             _fault_source_system is not null
         ) as _is_flagged
     from checked
+),
+
+{% if is_incremental() %}
+    previous as (
+        select * from {{ this }}
+    ),
+
+    previous_deliveries as (
+        select distinct
+            _file_name,
+            _file_hash,
+            _is_current
+        from previous
+    ),
+
+    -- deliveries that stopped (or started again) being current since this table last saw them
+    changed_deliveries as (
+        select
+            previous_deliveries._file_name,
+            previous_deliveries._file_hash
+        from previous_deliveries
+        left join current_deliveries
+            on
+                previous_deliveries._file_name = current_deliveries.file_name
+                and previous_deliveries._file_hash = current_deliveries.file_hash
+        where previous_deliveries._is_current <> (current_deliveries.file_name is not null)
+    ),
+
+    changed_keys as (
+        select _key_domain, _key_source_code from typed
+        union
+        select previous._key_domain, previous._key_source_code
+        from previous
+        inner join changed_deliveries
+            on
+                previous._file_name = changed_deliveries._file_name
+                and previous._file_hash = changed_deliveries._file_hash
+    ),
+
+    versions as (
+        select
+            *,
+            false as _was_latest
+        from typed
+        union all
+        select
+            * exclude (_is_current, _is_latest, _was_latest, _changed_in),
+            _is_latest as _was_latest
+        from previous
+        where exists (
+            select 1 from changed_keys
+            where
+                changed_keys._key_domain = previous._key_domain
+                and changed_keys._key_source_code = previous._key_source_code
+        )
+    ),
+{% else %}
+    versions as (
+        select
+            *,
+            false as _was_latest
+        from typed
+    ),
+{% endif %}
+
+currency as (
+    select
+        versions.*,
+        current_deliveries.file_name is not null as _is_current
+    from versions
+    left join current_deliveries
+        on
+            versions._file_name = current_deliveries.file_name
+            and versions._file_hash = current_deliveries.file_hash
+),
+
+final as (
+    select
+        *,
+        _is_current and row_number() over (
+            partition by _key_domain, _key_source_code, _is_current
+            order by _file_name desc, _row_number desc
+        ) = 1 as _is_latest,
+        '{{ invocation_id }}' as _changed_in
+    from currency
 )
 
 select * from final

@@ -1,0 +1,83 @@
+"""Master data and the KPI catalogue every page reads: the sites (the filters), the days with KPI rows, each KPI's
+definition with its target and status thresholds (marts.kpi_definitions, staging.stg_reference__kpi_targets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from dashboards.queries.connection import query
+
+
+def sites() -> pd.DataFrame:
+    return query(
+        """
+        select site_id, site_name, region, legal_entity, timezone, go_live_date, rollout_wave
+        from staging.stg_erp__sites
+        order by rollout_wave nulls last, site_id
+        """
+    )
+
+
+def kpi_date_range() -> tuple[dt.date, dt.date, dt.date]:
+    """First and last kpi_date, and the day the data runs to: the last day of the every-day (level) KPIs.
+
+    Later kpi_dates exist only for KPIs dated by a plan (an order's requested_ship_date), whose orders are
+    not due yet; a default period ending there would read as a collapse of the fill rates.
+    """
+    frame = query(
+        """
+        select
+            min(kpi_daily.kpi_date) as first_date,
+            max(kpi_daily.kpi_date) as last_date,
+            coalesce(max(case when definitions.is_level then kpi_daily.kpi_date end), max(kpi_daily.kpi_date))
+                as data_through_date
+        from marts.kpi_daily as kpi_daily
+        left join marts.kpi_definitions as definitions on kpi_daily.kpi = definitions.kpi
+        """
+    )
+    row = frame.iloc[0]
+    return row["first_date"].date(), row["last_date"].date(), row["data_through_date"].date()
+
+
+def kpi_catalogue() -> pd.DataFrame:
+    """One row per KPI: name, unit, direction, whether it is a level KPI or needs the new system (go-live),
+    target, status thresholds and recovery tolerances."""
+    return query(
+        """
+        select
+            definitions.kpi,
+            definitions.kpi_name,
+            definitions.family,
+            definitions.unit,
+            coalesce(targets.direction, definitions.direction) as direction,
+            definitions.is_level,
+            definitions.needs_go_live,
+            definitions.recovery_min_tolerance,
+            targets.target,
+            targets.amber_threshold,
+            targets.red_threshold,
+            targets.recovery_tolerance,
+            definitions.display_order
+        from marts.kpi_definitions as definitions
+        left join staging.stg_reference__kpi_targets as targets on definitions.kpi = targets.kpi
+        order by definitions.display_order
+        """
+    )
+
+
+def kpi_dictionary() -> pd.DataFrame:
+    return query(
+        """
+        select
+            definitions.*,
+            targets.target,
+            targets.amber_threshold,
+            targets.red_threshold,
+            targets.recovery_tolerance
+        from marts.kpi_definitions as definitions
+        left join staging.stg_reference__kpi_targets as targets on definitions.kpi = targets.kpi
+        order by definitions.display_order
+        """
+    )

@@ -1,0 +1,214 @@
+-- Generated from orchestration/contract.yml by `python -m orchestration.contract`; do not edit.
+-- `exception_sla` as delivered, typed: every row of the deliveries with, per column, the delivered
+-- text (_raw_), the value (null when it breaks the contract) and why it breaks it (_fault_). A fault in a
+-- required column rejects the row (_is_rejected), in an optional one it flags it (_is_flagged).
+-- _is_latest marks the latest version of each key among the current deliveries: the file that sorts last by
+-- name, then the last row. Rows of deliveries no longer current stay, marked not _is_current, until the next
+-- full refresh.
+-- Incremental on DuckDB: a run parses only the rows of deliveries it has not seen, and decides again every
+-- version of each key that gained a version or whose delivery stopped (or started again) being current.
+-- Those rows carry this run's invocation id (_changed_in) and whether they were the latest before it
+-- (_was_latest): stg_erp__exception_sla restages their keys and int_touched_site_days compares the two versions.
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key=['_file_name', '_file_hash', '_row_number'],
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+raw_rows as (
+    select * from {{ source('erp', 'exception_sla') }}
+),
+
+deliveries as (
+    select * from {{ source('erp', '_deliveries') }}
+),
+
+current_deliveries as (
+    select
+        file_name,
+        file_hash
+    from deliveries
+    where entity = 'exception_sla' and is_current
+),
+
+delivered as (
+    select raw_rows.*
+    from raw_rows
+    inner join current_deliveries
+        on
+            raw_rows._file_hash = current_deliveries.file_hash
+            and raw_rows._file_name = current_deliveries.file_name
+    {% if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as validated
+            where validated._file_name = raw_rows._file_name and validated._file_hash = raw_rows._file_hash
+        )
+    {% endif %}
+),
+
+parsed as (
+    select
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        severity as _raw_severity,
+        {{ parse_text('severity') }} as _parsed_severity,
+        exception_type as _raw_exception_type,
+        {{ parse_text('exception_type') }} as _parsed_exception_type,
+        sla_hours as _raw_sla_hours,
+        {{ parse_decimal('sla_hours') }} as _parsed_sla_hours,
+        weight as _raw_weight,
+        {{ parse_decimal('weight') }} as _parsed_weight
+    from delivered
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            cast(_parsed_severity as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_severity,
+        coalesce(
+            cast(_parsed_exception_type as {{ dbt.type_string() }}),
+            _file_hash || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _key_exception_type
+    from parsed
+),
+
+checked as (
+    select
+        *,
+        {{ fault_reason('_raw_severity', '_parsed_severity', 'text', required=true) }}
+            as _fault_severity,
+        {{ fault_reason('_raw_exception_type', '_parsed_exception_type', 'text', required=true) }}
+            as _fault_exception_type,
+        {{ fault_reason('_raw_sla_hours', '_parsed_sla_hours', 'decimal', required=true, constraint='positive') }}
+            as _fault_sla_hours,
+        {{ fault_reason('_raw_weight', '_parsed_weight', 'decimal', required=true, constraint='positive') }}
+            as _fault_weight
+    from keyed
+),
+
+typed as (
+    select -- noqa: ST06
+        _file_name,
+        _file_hash,
+        _row_number,
+        _load_id,
+        _key_severity,
+        _key_exception_type,
+        case when _fault_severity is null then _parsed_severity end as severity,
+        _raw_severity,
+        _fault_severity,
+        case when _fault_exception_type is null then _parsed_exception_type end as exception_type,
+        _raw_exception_type,
+        _fault_exception_type,
+        case when _fault_sla_hours is null then _parsed_sla_hours end as sla_hours,
+        _raw_sla_hours,
+        _fault_sla_hours,
+        case when _fault_weight is null then _parsed_weight end as weight,
+        _raw_weight,
+        _fault_weight,
+        (
+            _fault_severity is not null
+            or _fault_exception_type is not null
+            or _fault_sla_hours is not null
+            or _fault_weight is not null
+        ) as _is_rejected,
+        false as _is_flagged
+    from checked
+),
+
+{% if is_incremental() %}
+    previous as (
+        select * from {{ this }}
+    ),
+
+    previous_deliveries as (
+        select distinct
+            _file_name,
+            _file_hash,
+            _is_current
+        from previous
+    ),
+
+    -- deliveries that stopped (or started again) being current since this table last saw them
+    changed_deliveries as (
+        select
+            previous_deliveries._file_name,
+            previous_deliveries._file_hash
+        from previous_deliveries
+        left join current_deliveries
+            on
+                previous_deliveries._file_name = current_deliveries.file_name
+                and previous_deliveries._file_hash = current_deliveries.file_hash
+        where previous_deliveries._is_current <> (current_deliveries.file_name is not null)
+    ),
+
+    changed_keys as (
+        select _key_severity, _key_exception_type from typed
+        union
+        select previous._key_severity, previous._key_exception_type
+        from previous
+        inner join changed_deliveries
+            on
+                previous._file_name = changed_deliveries._file_name
+                and previous._file_hash = changed_deliveries._file_hash
+    ),
+
+    versions as (
+        select
+            *,
+            false as _was_latest
+        from typed
+        union all
+        select
+            * exclude (_is_current, _is_latest, _was_latest, _changed_in),
+            _is_latest as _was_latest
+        from previous
+        where exists (
+            select 1 from changed_keys
+            where
+                changed_keys._key_severity = previous._key_severity
+                and changed_keys._key_exception_type = previous._key_exception_type
+        )
+    ),
+{% else %}
+    versions as (
+        select
+            *,
+            false as _was_latest
+        from typed
+    ),
+{% endif %}
+
+currency as (
+    select
+        versions.*,
+        current_deliveries.file_name is not null as _is_current
+    from versions
+    left join current_deliveries
+        on
+            versions._file_name = current_deliveries.file_name
+            and versions._file_hash = current_deliveries.file_hash
+),
+
+final as (
+    select
+        *,
+        _is_current and row_number() over (
+            partition by _key_severity, _key_exception_type, _is_current
+            order by _file_name desc, _row_number desc
+        ) = 1 as _is_latest,
+        '{{ invocation_id }}' as _changed_in
+    from currency
+)
+
+select * from final
