@@ -22,6 +22,7 @@ DBT_STEP = "observatory_dbt_assets"
 PUBLISH_STEP = "published_warehouse"
 SIGNALS_STEP = "marts__orders_at_risk"
 ANOMALIES_STEP = "anomalies"  # marts.kpi_anomalies and marts.delivery_gaps (orchestration/signals.py)
+ALERTS_STEP = "marts__alerts"  # marts.alerts (orchestration/signals.py, orchestration/alerts.py)
 
 
 @dg.logger(description="Forwards the run's events to Python's logging (observatory.run): the command's summary.")
@@ -118,6 +119,15 @@ class StageReport(logging.Handler):
                     f"{_metadata_value(metadata, 'delivery_gaps'):,} delivery gap days "
                     f"({time.monotonic() - self.stage_started:.0f}s)"
                 )
+            elif step == ALERTS_STEP:
+                metadata = materialization.metadata
+                self.line(
+                    f"signals  {_metadata_value(metadata, 'active'):,} alerts active: "
+                    f"{_metadata_value(metadata, 'raised'):,} new, "
+                    f"{_metadata_value(metadata, 'suppressed'):,} over the daily budget of "
+                    f"{_metadata_value(metadata, 'daily_budget')} per site, "
+                    f"{_metadata_value(metadata, 'cleared'):,} cleared ({time.monotonic() - self.stage_started:.0f}s)"
+                )
             elif path == [PUBLISH_STEP]:
                 metadata = materialization.metadata
                 self.line(
@@ -127,12 +137,14 @@ class StageReport(logging.Handler):
         elif kind in {"ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"} and step == DBT_STEP:
             self.build_nodes += 1
             self.progress(f"build    … {self.build_nodes} models and tests done")
-        elif kind == "STEP_START" and step in {DBT_STEP, SIGNALS_STEP, ANOMALIES_STEP, PUBLISH_STEP}:
+        elif kind == "STEP_START" and step in {DBT_STEP, SIGNALS_STEP, ANOMALIES_STEP, ALERTS_STEP, PUBLISH_STEP}:
             self.stage_started = time.monotonic()
             self.progress(
-                {DBT_STEP: "build    … starting dbt", SIGNALS_STEP: "signals  …", ANOMALIES_STEP: "signals  …"}.get(
-                    step, "publish  …"
-                )
+                "build    … starting dbt"
+                if step == DBT_STEP
+                else "publish  …"
+                if step == PUBLISH_STEP
+                else "signals  …"
             )
         elif kind == "STEP_SUCCESS" and step == INGEST_STEP:
             rows = self.entities.values()

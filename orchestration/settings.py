@@ -21,6 +21,12 @@ Variable (default): meaning.
 - OBSERVATORY_RISK_HORIZON_DAYS (7), OBSERVATORY_RISK_HISTORY_DAYS (182): marts.orders_at_risk scores the open
   order lines due within the next HORIZON site-local days, with a model trained on the open lines of each of the
   previous HISTORY days (orchestration/orders_at_risk.py)
+- OBSERVATORY_ALERT_DAILY_BUDGET (5): at most this many new alerts per site and UTC day are posted; the rest are
+  kept in marts.alerts, marked suppressed, the most severe let through first (orchestration/alerts.py)
+- OBSERVATORY_ALERT_RECENT_DAYS (7): a KPI anomaly or delivery gap raises an alert while its latest day lies within
+  this many days of the warehouse's as-of date; older ones are cleared
+- OBSERVATORY_ALERT_WEBHOOK (unset): the Slack-compatible incoming-webhook URL the alert sensor posts each new,
+  unsuppressed alert to, once (orchestration/alert_webhook.py); nothing is sent while it is unset
 - OBSERVATORY_POSTGRES_HOST (127.0.0.1), OBSERVATORY_POSTGRES_PORT (5432), OBSERVATORY_POSTGRES_USER (observatory),
   OBSERVATORY_POSTGRES_PASSWORD (empty), OBSERVATORY_POSTGRES_DBNAME (observatory), OBSERVATORY_POSTGRES_SCHEMA
   (public): the PostgreSQL database of the dbt target `postgres` (orchestration/engines/postgres.py); the same
@@ -36,7 +42,8 @@ Read by dbt itself, not by Python: OBSERVATORY_DBT_TARGET (target; dbt_project.y
 dbt_project/profiles.yml OBSERVATORY_POSTGRES_THREADS (2) and OBSERVATORY_SPARK_SCHEMA (observatory).
 
 The build folder of a warehouse ``W`` is ``.W.build`` beside it: the working DuckDB file the loader and dbt
-write, the dbt target folder and the run lock. It is never read by dashboards.
+write (with the alert history, schema alert_state), the dbt target folder, the run lock and the record of the
+alerts the webhook sensor has posted (alert_deliveries.duckdb). It is never read by dashboards.
 """
 
 from __future__ import annotations
@@ -109,6 +116,11 @@ class Settings:
     @property
     def dbt_target_dir(self) -> Path:
         return self.build_dir / "dbt_target"
+
+    @property
+    def alert_deliveries_database(self) -> Path:
+        """Which alerts the webhook sensor has posted: its own file, so it never waits on a run's work database."""
+        return self.build_dir / "alert_deliveries.duckdb"
 
     @property
     def lock_path(self) -> Path:
@@ -193,4 +205,22 @@ class RiskSettings:
         return cls(
             horizon_days=int(env.get("OBSERVATORY_RISK_HORIZON_DAYS", "7")),
             history_days=int(env.get("OBSERVATORY_RISK_HISTORY_DAYS", "182")),
+        )
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    daily_budget: int
+    recent_days: int
+    webhook_url: str | None
+    attempts: int = 3  # posts per alert and sensor tick before it is left for the next tick
+    backoff_seconds: float = 1.0  # wait before the second attempt, doubled before each further one
+
+    @classmethod
+    def from_env(cls) -> AlertSettings:
+        env = os.environ
+        return cls(
+            daily_budget=int(env.get("OBSERVATORY_ALERT_DAILY_BUDGET", "5")),
+            recent_days=int(env.get("OBSERVATORY_ALERT_RECENT_DAYS", "7")),
+            webhook_url=env.get("OBSERVATORY_ALERT_WEBHOOK") or None,
         )

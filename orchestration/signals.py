@@ -1,14 +1,17 @@
-"""The signals computed in Python after dbt (docs/kpis.md "Signals"): marts.orders_at_risk, marts.kpi_anomalies
-and marts.delivery_gaps, written into the build's working database before the publish step copies the marts."""
+"""The signals computed in Python after dbt (docs/kpis.md "Signals"): marts.orders_at_risk, marts.kpi_anomalies,
+marts.delivery_gaps and, from those and the scorecards, marts.alerts, written into the build's working database
+before the publish step copies the marts."""
 
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 
+from orchestration.alerts import write_alerts
 from orchestration.anomaly_signals import write_signals
 from orchestration.orders_at_risk import RELATION, write_orders_at_risk
 from orchestration.resources import WarehouseResource
-from orchestration.settings import RiskSettings
+from orchestration.settings import AlertSettings, RiskSettings
 
 # The dbt models the orders at risk read (their Dagster asset keys end in these names).
 ORDERS_AT_RISK_INPUTS = (
@@ -106,3 +109,46 @@ def build_anomalies_asset(dbt_assets: dg.AssetsDefinition) -> dg.AssetsDefinitio
         yield dg.MaterializeResult(asset_key=["marts", "delivery_gaps"], metadata={"delivery_gaps": gap_rows})
 
     return anomalies
+
+
+# The dbt models the alert rules read besides the signals above (orchestration/alerts.py RULES).
+ALERT_INPUTS = ("int_warehouse_as_of", "site_scorecard", "wave_gates", "wave_gate_sites", "exception_queue")
+ALERTS_STEP = "marts__alerts"
+
+
+def build_alerts_asset(
+    dbt_assets: dg.AssetsDefinition, signal_assets: list[dg.AssetsDefinition]
+) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["marts", "alerts"],  # its step, marts__alerts, has a line in progress.py
+        deps=[*upstream_keys(dbt_assets, ALERT_INPUTS), *(key for assets in signal_assets for key in assets.keys)],
+        group_name="signals",
+        kinds={"python", "duckdb"},
+        description=(
+            "Alerts over the signals and scorecards (a worse KPI anomaly, a KPI red two weeks running, a wave gate at "
+            "pause, an exception past twice its SLA, a delivery gap), remembered across runs: first raised, last "
+            "seen, cleared, and a per-site daily budget."
+        ),
+    )
+    def alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = AlertSettings.from_env()
+        started = time.monotonic()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with warehouse.connect_work_database() as con:
+            result = write_alerts(con, now, settings.daily_budget, settings.recent_days)
+        context.log.info(
+            f"alerts: {result.active} active, {result.raised} raised, {result.suppressed} suppressed over the daily "
+            f"budget of {settings.daily_budget} per site, {result.cleared} cleared"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "active": result.active,
+                "raised": result.raised,
+                "suppressed": result.suppressed,
+                "cleared": result.cleared,
+                "daily_budget": settings.daily_budget,
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+
+    return alerts
