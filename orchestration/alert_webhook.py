@@ -22,8 +22,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.resources import WarehouseResource
-from orchestration.settings import AlertSettings
+from orchestration.settings import AlertSettings, Settings
 
 SEVERITY_ORDER = "case severity when 'critical' then 4 when 'high' then 3 when 'medium' then 2 else 1 end"
 
@@ -120,19 +119,21 @@ def deliver_alerts(warehouse: Path, deliveries: Path, settings: AlertSettings) -
     return Delivery(posted, failed)
 
 
-def build_alert_sensor() -> dg.SensorDefinition:
+def build_alert_sensor(paths: Settings) -> dg.SensorDefinition:
+    """The sensor for the warehouse of `paths`. It takes no WarehouseResource: that holds the run lock, and a tick
+    must not wait for a run (it reads the published file, which a run replaces atomically)."""
+
     @dg.sensor(
         name="alert_webhook_sensor",
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Posts each new, unsuppressed alert of marts.alerts once to OBSERVATORY_ALERT_WEBHOOK.",
     )
-    def alert_webhook_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> Iterator:
+    def alert_webhook_sensor(context: dg.SensorEvaluationContext) -> Iterator:
         settings = AlertSettings.from_env()
         if not settings.webhook_url:
             yield dg.SkipReason("OBSERVATORY_ALERT_WEBHOOK is not set: no alert is sent")
             return
-        paths = warehouse.settings
         delivery = deliver_alerts(paths.warehouse_path, paths.alert_deliveries_database, settings)
         for failure in delivery.failed:
             context.log.warning(f"alert not delivered after {settings.attempts} attempts, retried next tick: {failure}")

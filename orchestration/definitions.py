@@ -37,7 +37,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         asset_checks=[build_freshness_checks(entities)],
         jobs=[observatory_job],
         schedules=[build_daily_schedule(observatory_job)],
-        sensors=[build_landing_sensor(observatory_job, entities), build_alert_sensor()],
+        sensors=[build_landing_sensor(observatory_job, entities), build_alert_sensor(settings)],
         loggers={"console": dg.colored_console_logger, "observatory": run_event_logger},
         resources={
             "dbt": dbt_resource(),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import threading
 from collections.abc import Iterator
@@ -18,7 +19,6 @@ from conftest import query
 from orchestration.alert_webhook import build_alert_sensor
 from orchestration.alerts import ALERT_HISTORY, MART_COLUMNS, write_alerts
 from orchestration.cli import run_pipeline
-from orchestration.resources import WarehouseResource
 from orchestration.settings import SAMPLE_EXTRACTS_DIR, Settings
 
 RUN_1 = dt.datetime(2026, 5, 4, 6, 0)
@@ -285,9 +285,8 @@ def published(tmp_path: Path) -> Path:
 
 
 def evaluate_sensor(warehouse: Path) -> dg.SkipReason:
-    resource = WarehouseResource.from_settings(Settings.from_env(warehouse.parent, warehouse))
-    with dg.build_sensor_context(resources={"warehouse": resource}) as context:
-        [result] = list(build_alert_sensor()(context))
+    with dg.build_sensor_context() as context:
+        [result] = list(build_alert_sensor(Settings.from_env(warehouse.parent, warehouse))(context))
     return result
 
 
@@ -325,6 +324,15 @@ def test_an_alert_refused_on_every_attempt_is_not_recorded_and_posted_at_the_nex
     second = evaluate_sensor(published)
     assert "1 alert(s) posted, 0 left" in second.skip_message
     assert len(receiver.texts) == 2 and len(set(receiver.texts)) == 2
+
+
+def test_a_tick_does_not_wait_for_a_run_holding_the_warehouse_lock(published, receiver, monkeypatch):
+    monkeypatch.setenv("OBSERVATORY_ALERT_WEBHOOK", receiver.url)
+    lock_path = Settings.from_env(published.parent, published).lock_path
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        assert "2 alert(s) posted" in evaluate_sensor(published).skip_message
 
 
 def test_nothing_is_sent_while_the_webhook_is_unset(published, receiver, monkeypatch):
