@@ -17,8 +17,11 @@ PAGES_DIR = Path(__file__).resolve().parent / "views"
 # Bundled: a Material icon as page_icon makes the browser fetch the favicon from fonts.gstatic.com.
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
-# (file, title, icon): the order of the navigation menu.
+# (file, title, icon): the order of the navigation menu. Attention comes first; the Network review stays the page
+# the app opens on (its address is the bare URL, which shared links and the README use).
+DEFAULT_PAGE = "network_review.py"
 PAGES = (
+    ("attention.py", "Attention", ":material/notification_important:"),
     ("network_review.py", "Network review", ":material/public:"),
     ("site_scorecard.py", "Site scorecard", ":material/warehouse:"),
     ("hypercare_tracker.py", "Hypercare tracker", ":material/monitor_heart:"),
@@ -40,10 +43,7 @@ def main() -> None:
         st.stop()
 
     navigation = st.navigation(
-        [
-            st.Page(PAGES_DIR / file, title=title, icon=icon, default=index == 0)
-            for index, (file, title, icon) in enumerate(PAGES)
-        ]
+        [st.Page(PAGES_DIR / file, title=title, icon=icon, default=file == DEFAULT_PAGE) for file, title, icon in PAGES]
     )
     first_date, last_date, data_through_date = reference.kpi_date_range()
     filters.render_sidebar(reference.sites(), first_date, last_date, data_through_date)

@@ -170,6 +170,43 @@ def markers(frame: pd.DataFrame, *, x: str = "marker_date", label: str = "label"
     return alt.layer(rules, halo, texts, description="go-live markers")
 
 
+ANOMALY_COLOURS = {"worse": RAG_COLOURS["red"], "better": RAG_COLOURS["green"]}
+
+
+def anomaly_markers(
+    frame: pd.DataFrame, *, x: str = "kpi_date", x_type: str = "T", value_format: str = ",.3f"
+) -> alt.LayerChart:
+    """Flagged KPI days (marts.kpi_anomalies) to layer on a time chart: a thin rule and a triangle at the top of
+    the plot per day, red when worse and green when better, with a tooltip of what was observed against what was
+    expected and the band around it."""
+    frame = guard(frame).assign(
+        kind_words=frame["kind"].str.replace("_", " "),
+        direction_words=frame["direction"].fillna("worse"),
+    )
+    colour = alt.Color(
+        "direction_words:N",
+        scale=_scale(ANOMALY_COLOURS),
+        legend=alt.Legend(orient="bottom", title="Anomaly"),
+    )
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:{x_type}", title=None),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("site_name:N", title="Site"),
+            alt.Tooltip("kpi_date:T", title="Day", format="%d %b %Y"),
+            alt.Tooltip("kind_words:N", title="Anomaly"),
+            alt.Tooltip("direction_words:N", title="Direction"),
+            alt.Tooltip("observed_value:Q", title="Observed", format=value_format),
+            alt.Tooltip("expected_value:Q", title="Expected", format=value_format),
+            alt.Tooltip("lower_bound:Q", title="Band from", format=value_format),
+            alt.Tooltip("upper_bound:Q", title="Band to", format=value_format),
+        ],
+    )
+    rules = base.mark_rule(strokeWidth=1, opacity=0.5, clip=True)
+    points = base.mark_point(shape="triangle-down", filled=True, size=90, clip=True).encode(y=alt.value(6))
+    return alt.layer(rules, points, description="anomaly markers")
+
+
 def sparkline(
     frame: pd.DataFrame,
     *,
@@ -252,10 +289,12 @@ def trend(
     references: dict[str, float] | None = None,
     highlight: tuple[dt.date, dt.date] | None = None,
     go_lives: pd.DataFrame | None = None,
+    anomalies: pd.DataFrame | None = None,
     height: int = 240,
 ) -> alt.LayerChart:
-    """One line per series over time; dashed reference lines (target, baseline), a shaded period and the go-live
-    markers (``go_lives``: marker_date, label) that fall inside the frame's days."""
+    """One line per series over time; dashed reference lines (target, baseline), a shaded period, the go-live
+    markers (``go_lives``: marker_date, label) and the anomaly markers (``anomalies``, queries.signals.kpi_anomalies)
+    that fall inside the frame's days."""
     frame = guard(frame)
     layers: list[alt.Chart] = []
     if highlight is not None:
@@ -284,6 +323,11 @@ def trend(
         inside = go_lives[pd.to_datetime(go_lives["marker_date"]).between(first, last)]
         if not inside.empty:
             layers.append(markers(inside))
+    if anomalies is not None and not anomalies.empty and not frame.empty:
+        first, last = pd.Timestamp(frame[x].min()), pd.Timestamp(frame[x].max()) + pd.Timedelta(days=6)
+        inside = anomalies[pd.to_datetime(anomalies["kpi_date"]).between(first, last)]
+        if not inside.empty:
+            layers.append(anomaly_markers(inside, value_format=y_format))
     return alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
 
 
@@ -317,9 +361,11 @@ def hypercare_lines(
     tolerance: float | None,
     direction: str,
     colours: dict[str, str] | None = None,
+    anomalies: pd.DataFrame | None = None,
     height: int = 280,
 ) -> alt.LayerChart:
-    """Trailing 7-day value / baseline against days since go-live; day 0 and the recovery band marked."""
+    """Trailing 7-day value / baseline against days since go-live; day 0, the recovery band and the anomaly markers
+    (``anomalies`` with a day_offset) marked."""
     frame = guard(frame)
     observed = frame["relative_to_baseline"].dropna()
     top = float(observed.max()) if not observed.empty else 1.0
@@ -363,6 +409,11 @@ def hypercare_lines(
             ],
         )
     )
+    if anomalies is not None and not anomalies.empty and not frame.empty:
+        inside = anomalies[anomalies["day_offset"].between(frame["day_offset"].min(), frame["day_offset"].max())]
+        if not inside.empty:
+            layers.append(anomaly_markers(inside, x="day_offset", x_type="Q"))
+            return alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
     return alt.layer(*layers).properties(height=height)
 
 

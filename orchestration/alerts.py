@@ -64,7 +64,7 @@ class Condition:
 # built before the relation existed). $recent_days bounds which anomaly and gap days still count as "now".
 RULES: dict[str, tuple[tuple[str, ...], str]] = {
     "kpi_anomaly_worse": (
-        ("marts.kpi_anomalies", "intermediate.int_warehouse_as_of"),
+        ("marts.kpi_anomalies", "marts.kpi_definitions", "intermediate.int_warehouse_as_of"),
         """
         with episodes as (
             select
@@ -82,22 +82,24 @@ RULES: dict[str, tuple[tuple[str, ...], str]] = {
             group by site_id, kpi, anomaly_start_date
         )
         select
-            site_id,
-            kpi,
+            episodes.site_id,
+            episodes.kpi,
             null as entity,
-            cast(anomaly_start_date as varchar) as subject_start,
-            case when kind = 'level_shift' then 'high' else 'medium' end as severity,
+            cast(episodes.anomaly_start_date as varchar) as subject_start,
+            case when episodes.kind = 'level_shift' then 'high' else 'medium' end as severity,
             printf(
-                '%s %s worse than its band since %s: %.3f on %s, expected %.3f (band %.3f to %.3f)',
-                replace(kind, '_', ' '), kpi, anomaly_start_date, observed_value, last_date,
-                expected_value, lower_bound, upper_bound
+                '%s worse than its band since %s (%s): %.3f on %s, expected %.3f (band %.3f to %.3f)',
+                coalesce(definitions.kpi_name, episodes.kpi), episodes.anomaly_start_date,
+                replace(episodes.kind, '_', ' '), episodes.observed_value, episodes.last_date,
+                episodes.expected_value, episodes.lower_bound, episodes.upper_bound
             ) as message
         from episodes
+        left join marts.kpi_definitions as definitions on episodes.kpi = definitions.kpi
         where last_date >= (select cast(as_of_at as date) from intermediate.int_warehouse_as_of) - $recent_days
         """,
     ),
     "kpi_red_two_weeks": (
-        ("marts.site_scorecard",),
+        ("marts.site_scorecard", "marts.kpi_definitions"),
         """
         with weeks as (
             select
@@ -130,17 +132,19 @@ RULES: dict[str, tuple[tuple[str, ...], str]] = {
             group by site_id, kpi, streak
         )
         select
-            site_id,
-            kpi,
+            streaks.site_id,
+            streaks.kpi,
             null as entity,
-            cast(first_red_week as varchar) as subject_start,
+            cast(streaks.first_red_week as varchar) as subject_start,
             'high' as severity,
             printf(
-                '%s red %d weeks running since the week of %s: %.3f this week (red beyond %.3f)',
-                kpi, red_weeks, first_red_week, value, red_threshold
+                '%s off track %d weeks running since the week of %s: %.3f this week (off track beyond %.3f)',
+                coalesce(definitions.kpi_name, streaks.kpi), streaks.red_weeks, streaks.first_red_week,
+                streaks.value, streaks.red_threshold
             ) as message
         from streaks
-        where last_red_week = latest_week and red_weeks >= 2
+        left join marts.kpi_definitions as definitions on streaks.kpi = definitions.kpi
+        where streaks.last_red_week = streaks.latest_week and streaks.red_weeks >= 2
         """,
     ),
     "wave_gate_pause": (

@@ -33,6 +33,7 @@ def signal_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create table intermediate.int_warehouse_as_of as select $as_of::timestamp as as_of_at", {"as_of": AS_OF}
     )
+    con.execute("create table marts.kpi_definitions as select 'pick_accuracy' as kpi, 'Pick accuracy' as kpi_name")
     con.execute(
         "create table marts.exception_queue (site_id varchar, exception_id varchar, exception_type varchar, "
         "severity varchar, order_id varchar, opened_at timestamp, age_hours double, sla_hours double, "
@@ -182,6 +183,7 @@ def test_a_worse_anomaly_raises_an_alert_and_a_better_or_old_one_does_not(con):
         "medium",
     )
     message = con.execute("select message from marts.alerts").fetchone()[0]
+    assert message.startswith("Pick accuracy worse than its band since")
     assert "expected 0.990 (band 0.980 to 1.000)" in message
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, filters
-from dashboards.queries import connection, hypercare, network, reference
+from dashboards.queries import connection, hypercare, network, reference, signals
 
 KPI_PARAMETER = "hypercare_kpi"
 
@@ -77,17 +77,31 @@ def show_curves(current: filters.Filters, catalogue: pd.DataFrame, summary: pd.D
         f"{details['direction']} is better)." + (f" Every {step}th day shown." if step > 1 else "")
     )
     colours = charts.series_colours(reference.sites()["site_name"].tolist())
+    anomalies = (
+        None
+        if connection.missing(["marts.kpi_anomalies"])
+        else signals.kpi_anomalies(list(current.site_ids), kpi, current.end_date)
+    )
+    if anomalies is not None and not anomalies.empty:
+        st.caption(
+            "Triangles: days on which a site's daily value left its expected band (red worse, green better; in the "
+            "go-live window judged against the hypercare curve); hover one for observed, expected and band."
+        )
     waves = [wave for wave in summary["rollout_wave"] if wave in set(curves["rollout_wave"])]
     columns = st.columns(2)
     for index, wave in enumerate(waves):
         with columns[index % 2]:
             st.markdown(f"**{wave}**")
+            wave_curves = curves[curves["rollout_wave"] == wave]
             st.altair_chart(
                 charts.hypercare_lines(
-                    curves[curves["rollout_wave"] == wave],
+                    wave_curves,
                     tolerance=details["recovery_tolerance"],
                     direction=details["direction"],
                     colours=colours,
+                    anomalies=(
+                        None if anomalies is None else anomalies[anomalies["site_id"].isin(set(wave_curves["site_id"]))]
+                    ),
                 ),
                 width="stretch",
             )

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, filters, report
-from dashboards.queries import connection, drill_down, privacy, quality, reference, rollup, site, trends
+from dashboards.queries import connection, drill_down, privacy, quality, reference, rollup, signals, site, trends
 
 SITE_PARAMETER = "scorecard_site"
 KPI_PARAMETER = "scorecard_kpi"
@@ -194,6 +194,9 @@ def main() -> None:
     details = catalogue.set_index("kpi").loc[kpi]
     baseline = table.set_index("kpi").loc[kpi, "baseline"]
     axis = components.axis_format(details["unit"])
+    anomalies = (
+        None if connection.missing(["marts.kpi_anomalies"]) else signals.kpi_anomalies([site_id], kpi, current.end_date)
+    )
     st.altair_chart(
         charts.trend(
             chosen,
@@ -211,9 +214,15 @@ def main() -> None:
             references={"target": details["target"], "red threshold": details["red_threshold"], "baseline": baseline},
             highlight=(current.start_date, current.end_date),
             go_lives=trends.go_live_markers([site_id]),
+            anomalies=anomalies,
         ),
         width="stretch",
     )
+    if anomalies is not None and not anomalies.empty:
+        st.caption(
+            f"Triangles: {len(anomalies)} day(s) on which the daily {names.get(kpi, kpi)} left its expected band "
+            "(red worse, green better); hover one for the observed value, the expected value and the band."
+        )
     show_benchmark(bands, kpi, details)
     show_behind_the_number(site_id, kpi, names.get(kpi, kpi), details["unit"], current)
 
