@@ -112,7 +112,14 @@ def build_anomalies_asset(dbt_assets: dg.AssetsDefinition) -> dg.AssetsDefinitio
 
 
 # The dbt models the alert rules read besides the signals above (orchestration/alerts.py RULES).
-ALERT_INPUTS = ("int_warehouse_as_of", "kpi_definitions", "site_scorecard", "wave_gates", "wave_gate_sites", "exception_queue")
+ALERT_INPUTS = (
+    "int_warehouse_as_of",
+    "kpi_definitions",
+    "site_scorecard",
+    "wave_gates",
+    "wave_gate_sites",
+    "exception_queue",
+)
 ALERTS_STEP = "marts__alerts"
 
 
