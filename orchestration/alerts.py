@@ -73,10 +73,12 @@ RULES: dict[str, tuple[tuple[str, ...], str]] = {
                 anomaly_start_date,
                 arg_max(kind, kpi_date) as kind,
                 max(kpi_date) as last_date,
-                arg_max(observed_value, kpi_date) as observed_value,
-                arg_max(expected_value, kpi_date) as expected_value,
-                arg_max(lower_bound, kpi_date) as lower_bound,
-                arg_max(upper_bound, kpi_date) as upper_bound
+                -- the episode's furthest day from its expected value so far
+                arg_max(kpi_date, abs(score)) as worst_date,
+                arg_max(observed_value, abs(score)) as observed_value,
+                arg_max(expected_value, abs(score)) as expected_value,
+                arg_max(lower_bound, abs(score)) as lower_bound,
+                arg_max(upper_bound, abs(score)) as upper_bound
             from marts.kpi_anomalies
             where direction = 'worse'
             group by site_id, kpi, anomaly_start_date
@@ -88,9 +90,9 @@ RULES: dict[str, tuple[tuple[str, ...], str]] = {
             cast(episodes.anomaly_start_date as varchar) as subject_start,
             case when episodes.kind = 'level_shift' then 'high' else 'medium' end as severity,
             printf(
-                '%s worse than its band since %s (%s): %.3f on %s, expected %.3f (band %.3f to %.3f)',
+                '%s worse than its band since %s (%s): %.3f on %s, its worst day, expected %.3f (band %.3f to %.3f)',
                 coalesce(definitions.kpi_name, episodes.kpi), episodes.anomaly_start_date,
-                replace(episodes.kind, '_', ' '), episodes.observed_value, episodes.last_date,
+                replace(episodes.kind, '_', ' '), episodes.observed_value, episodes.worst_date,
                 episodes.expected_value, episodes.lower_bound, episodes.upper_bound
             ) as message
         from episodes

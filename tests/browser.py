@@ -1,7 +1,7 @@
 """Serve the dashboard as `observatory dashboard` does and drive it with Debian's Chromium (Playwright).
 
 Used by tests/test_dashboard_browser.py; also refreshes the README screenshots (network_review.png,
-hypercare_tracker.png, drill_down.png):
+attention.png, hypercare_tracker.png, drill_down.png):
 
     .venv/bin/python tests/browser.py --warehouse data/warehouse.duckdb --out docs
 """
@@ -39,6 +39,7 @@ WIDTH = 1280
 # (url path, title in the navigation, text the page must show)
 PAGES = (
     ("", "Network review", "Sites × KPIs"),
+    ("attention", "Attention", "Exception queue"),
     ("site_scorecard", "Site scorecard", "Every KPI"),
     ("hypercare_tracker", "Hypercare tracker", "Recovery curves"),
     ("adoption", "Adoption", "Users by role"),
@@ -201,7 +202,7 @@ def main() -> int:
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs")
     args = parser.parse_args()
-    wanted = {"": "network_review", "hypercare_tracker": "hypercare_tracker"}
+    wanted = {"": "network_review", "attention": "attention", "hypercare_tracker": "hypercare_tracker"}
     with served_dashboard(args.warehouse.resolve()) as url, chromium_page() as page:
         for path, _title, text in PAGES:
             if path in wanted:

@@ -42,7 +42,7 @@ def signal_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create table marts.kpi_anomalies (site_id varchar, kpi varchar, kpi_date date, kind varchar, "
         "anomaly_start_date date, observed_value double, expected_value double, lower_bound double, "
-        "upper_bound double, direction varchar)"
+        "upper_bound double, score double, direction varchar)"
     )
     con.execute(
         "create table marts.site_scorecard (site_id varchar, kpi varchar, week_start_date date, rag_status varchar, "
@@ -172,7 +172,8 @@ def test_a_worse_anomaly_raises_an_alert_and_a_better_or_old_one_does_not(con):
     ]
     for site_id, kpi, day, kind, direction in rows:
         con.execute(
-            "insert into marts.kpi_anomalies values ($site, $kpi, $day, $kind, $day, 0.9, 0.99, 0.98, 1.0, $direction)",
+            "insert into marts.kpi_anomalies values "
+            "($site, $kpi, $day, $kind, $day, 0.9, 0.99, 0.98, 1.0, -5, $direction)",
             {"site": site_id, "kpi": kpi, "day": day, "kind": kind, "direction": direction},
         )
     write_alerts(con, RUN_1, daily_budget=5, recent_days=7)

@@ -114,6 +114,27 @@ def test_a_heat_map_cell_drills_down_to_the_rows_behind_the_number(page: Page, d
     assert browser.error_texts(page) == []
 
 
+def test_attention_comes_first_in_the_sidebar_and_downloads_its_exception_queue(page: Page, dashboard_url: str) -> None:
+    page.goto(dashboard_url)
+    browser.wait_until_rendered(page, "Sites × KPIs")
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    assert links.first.inner_text().strip() == "Attention"
+    links.first.click()
+    page.wait_for_url("**/attention**")
+    browser.wait_until_rendered(page, "Orders at risk")
+    for section in ("Alerts", "Exception queue", "Orders at risk"):
+        assert page.get_by_role("heading", name=section, exact=True).first.is_visible()
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text="open exceptions, in the order").first
+    shown, total = (int(number) for number in re.findall(r"The first (\d+) of (\d+)", caption.inner_text())[0])
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the queue (CSV)").click()
+    rows = list(csv.DictReader(Path(download.value.path()).read_text().splitlines()))
+    assert len(rows) == shown <= total
+    assert [int(row["Rank"]) for row in rows] == list(range(1, shown + 1))
+    browser.screenshot(page, ARTIFACTS / "attention.png")
+    assert browser.error_texts(page) == []
+
+
 def test_the_served_dashboard_fetches_nothing_from_the_internet(page: Page, dashboard_url: str) -> None:
     """Every request the browser makes (favicon and icons included) goes to the dashboard's own server."""
     from urllib.parse import urlparse

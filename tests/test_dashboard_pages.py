@@ -18,13 +18,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, components
-from dashboards.queries import adoption, connection, hypercare, network, privacy, reference, rollup, trends
+from dashboards.queries import adoption, connection, hypercare, network, privacy, reference, rollup, signals, trends
 
 APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
 HOSTILE = "'; drop table x; --"
 
 # page file -> (title, subheaders the page must show)
 PAGES = {
+    "attention": ("Attention", ["Alerts", "Exception queue", "Orders at risk"]),
     "network_review": ("Network review", ["Network KPIs", "Sites × KPIs", "Worst movers this week", "Wave gates"]),
     "site_scorecard": ("Site scorecard", ["Trends", "Every KPI by week", "Open exceptions by type and age"]),
     "hypercare_tracker": ("Hypercare tracker", ["Waves", "Recovery curves", "Recovered or not"]),
@@ -585,3 +586,155 @@ def test_finance_close_draws_target_and_red_threshold_with_the_reference_dashes_
     for scale in scales:
         assert scale["range"] == [charts.REFERENCE_DASHES[label] for label in scale["domain"]]
     assert {"target", "red threshold"} <= {label for scale in scales for label in scale["domain"]}
+
+
+# --- Attention: alerts, exception queue, orders at risk; anomaly markers on the KPI charts ----------------------
+
+
+@pytest.mark.slow
+def test_attention_lists_the_active_alerts_newest_first_and_the_queue_and_risks_in_their_order(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        active = con.execute("select count(*) from marts.alerts where is_active").fetchone()[0]
+        ranked = [
+            exception_id
+            for (exception_id,) in con.execute(
+                "select exception_id from marts.exception_queue order by network_rank"
+            ).fetchall()
+        ]
+        likeliest = con.execute(
+            "select order_id, line_number from marts.orders_at_risk order by miss_probability desc, "
+            "value_at_risk desc nulls last, order_id, line_number limit 1"
+        ).fetchone()
+    assert active and ranked, "the sample has alerts and open exceptions"
+    app = open_page("attention")
+    assert not app.exception
+    alerts, queue, risks = (getattr(frame.value, "data", frame.value) for frame in app.dataframe)
+    assert len(alerts) == active
+    assert queue["Exception"].tolist() == ranked[: len(queue)]
+    assert (risks["Order"].iloc[0], risks["Line"].iloc[0]) == likeliest
+    assert risks["Chance of missing"].iloc[0].endswith("%")
+    assert {button.proto.label for button in app.get("download_button")} >= {
+        "Download the queue (CSV)",
+        "Download the order lines (CSV)",
+    }
+
+
+@pytest.mark.slow
+def test_attention_leaves_out_cleared_alerts_and_lists_the_newest_first(
+    sample_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changed = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, changed)
+    with duckdb.connect(str(changed)) as con:
+        keys = [
+            key for (key,) in con.execute("select alert_key from marts.alerts order by alert_key limit 2").fetchall()
+        ]
+        con.execute(
+            "update marts.alerts set cleared_at = last_seen_at, is_active = false where alert_key = ?", [keys[0]]
+        )
+        con.execute(
+            "update marts.alerts set first_raised_at = first_raised_at + interval 1 hour where alert_key = ?", [keys[1]]
+        )
+        active = con.execute("select count(*) from marts.alerts where is_active").fetchone()[0]
+    monkeypatch.setenv("OBSERVATORY_WAREHOUSE", str(changed))
+    listed = signals.active_alerts(reference.sites()["site_id"].tolist())
+    assert len(listed) == active
+    assert listed["first_raised_at"].is_monotonic_decreasing
+    assert listed["first_raised_at"].iloc[0] > listed["first_raised_at"].iloc[1]
+
+
+@pytest.mark.slow
+def test_attention_says_in_words_when_there_is_nothing_to_attend_to(
+    sample_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quiet = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, quiet)
+    with duckdb.connect(str(quiet)) as con:
+        con.execute("update marts.alerts set cleared_at = last_seen_at, is_active = false")
+        for relation in ("marts.exception_queue", "marts.orders_at_risk"):
+            con.execute(f"delete from {relation}")
+    monkeypatch.setenv("OBSERVATORY_WAREHOUSE", str(quiet))
+    app = open_page("attention")
+    assert not app.exception
+    assert [element.value for element in app.success] == [
+        "No active alert at the selected sites.",
+        "No exception is open at the selected sites.",
+        "No open order line is due to ship within the next days at the selected sites.",
+    ]
+    assert not app.dataframe
+
+
+def anomaly_rows(site_name: str = "Newark DC", **columns) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "site_id": ["NWK1"],
+            "site_name": [site_name],
+            "kpi_date": pd.to_datetime(["2026-02-20"]),
+            "day_offset": [4],
+            "kind": ["level_shift"],
+            "direction": ["worse"],
+            "observed_value": [0.91],
+            "expected_value": [0.99],
+            "lower_bound": [0.97],
+            "upper_bound": [1.0],
+            "score": [-6.0],
+            **columns,
+        }
+    )
+
+
+def tooltip_titles(spec: dict) -> list[str]:
+    found = [title for layer in spec.get("layer", []) for title in tooltip_titles(layer)]
+    tooltip = spec.get("encoding", {}).get("tooltip", [])
+    return found + [item.get("title") for item in (tooltip if isinstance(tooltip, list) else [tooltip])]
+
+
+def test_anomalies_are_marked_on_the_trend_and_the_hypercare_curves_with_observed_expected_and_band() -> None:
+    weekly = pd.DataFrame(
+        {
+            "week_start_date": pd.to_datetime(["2026-02-09", "2026-02-16", "2026-02-23"]),
+            "value": [0.99, 0.95, 0.96],
+            "kpi_name": ["Pick accuracy"] * 3,
+        }
+    )
+    chart = charts.trend(weekly, x="week_start_date", y="value", series="kpi_name", y_title="Pick accuracy",
+                         y_format=".0%", tooltip=["value:Q"], anomalies=anomaly_rows()).to_dict()  # fmt: skip
+    [layer] = [layer for layer in chart["layer"] if layer.get("description") == "anomaly markers"]
+    assert marks_of(layer) == ["rule", "point"]
+    assert {"Observed", "Expected", "Band from", "Band to"} <= set(tooltip_titles(layer))
+    outside = anomaly_rows(kpi_date=pd.to_datetime(["2026-04-01"]))
+    later = charts.trend(weekly, x="week_start_date", y="value", series="kpi_name", y_title="Pick accuracy",
+                         y_format=".0%", tooltip=["value:Q"], anomalies=outside).to_dict()  # fmt: skip
+    assert "anomaly markers" not in json.dumps(later)
+    curves = pd.DataFrame({"site_name": ["Newark DC"] * 2, "day_offset": [-1, 10], "relative_to_baseline": [1.0, 0.9],
+                           "kpi_date": pd.to_datetime(["2026-02-15", "2026-02-26"]), "trailing_7_day_value": [1, 1],
+                           "baseline": [1, 1], "recovered_on": [None, None]})  # fmt: skip
+    hypercare_chart = charts.hypercare_lines(curves, tolerance=0.05, direction="higher", anomalies=anomaly_rows())
+    assert "anomaly markers" in json.dumps(hypercare_chart.to_dict())
+
+
+@pytest.mark.slow
+def test_a_published_anomaly_shows_on_the_site_scorecard_and_hypercare_charts(
+    sample_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flagged = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(sample_warehouse, flagged)
+    with duckdb.connect(str(flagged)) as con:
+        con.execute(
+            """
+            insert into marts.kpi_anomalies (site_id, kpi, kpi_date, kind, anomaly_start_date, observed_value,
+                expected_value, lower_bound, upper_bound, score, direction, kpi_direction, in_go_live_window, detector)
+            select 'NWK1', 'pick_accuracy', max(kpi_date) - 3, 'spike', max(kpi_date) - 3, 0.9, 0.99, 0.98, 1.0,
+                -7.5, 'worse', 'higher', false, 'robust_baseline_cusum'
+            from marts.kpi_daily where site_id = 'NWK1' and kpi = 'pick_accuracy'
+            """
+        )
+    monkeypatch.setenv("OBSERVATORY_WAREHOUSE", str(flagged))
+    scorecard = open_page("site_scorecard", {"scorecard_site": "NWK1", "scorecard_kpi": "pick_accuracy"})
+    assert not scorecard.exception
+    assert any("anomaly markers" in json.dumps(spec) for spec in chart_specs(scorecard))
+    assert any("left its expected band" in caption.value for caption in scorecard.caption)
+    tracker = open_page("hypercare_tracker")
+    tracker.selectbox(key="hypercare_kpi").set_value("pick_accuracy").run()
+    assert not tracker.exception
+    assert any("anomaly markers" in json.dumps(spec) for spec in chart_specs(tracker))
