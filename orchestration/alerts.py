@@ -203,7 +203,7 @@ RULES: dict[str, tuple[tuple[str, ...], str]] = {
             case when severity in ('critical', 'high') then severity else 'medium' end as severity,
             printf(
                 '%s exception %s (%s) open %.0f h, more than twice its %.0f h SLA; %.2f at risk on order %s',
-                severity, exception_id, exception_type, age_hours, sla_hours, value_at_risk,
+                severity, exception_id, replace(exception_type, '_', ' '), age_hours, sla_hours, value_at_risk,
                 coalesce(order_id, 'none')
             ) as message
         from marts.exception_queue

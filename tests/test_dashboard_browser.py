@@ -118,7 +118,9 @@ def test_attention_comes_first_in_the_sidebar_and_downloads_its_exception_queue(
     page.goto(dashboard_url)
     browser.wait_until_rendered(page, "Sites × KPIs")
     links = page.get_by_test_id("stSidebarNav").get_by_role("link")
-    assert links.first.inner_text().strip() == "Attention"
+    # Each link's text is its icon's ligature name, then its title.
+    titles = [text.strip().splitlines()[-1] for text in links.all_inner_texts()]
+    assert titles[:2] == ["Attention", "Network review"]
     links.first.click()
     page.wait_for_url("**/attention**")
     browser.wait_until_rendered(page, "Orders at risk")

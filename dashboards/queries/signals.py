@@ -24,12 +24,10 @@ def active_alerts(site_ids: list[str]) -> pd.DataFrame:
             alerts.site_id,
             coalesce(sites.site_name, alerts.site_id) as site_name,
             alerts.rule,
-            coalesce(definitions.kpi_name, alerts.kpi, alerts.entity) as subject,
             alerts.message,
             alerts.is_suppressed
         from marts.alerts as alerts
         left join staging.stg_erp__sites as sites on alerts.site_id = sites.site_id
-        left join marts.kpi_definitions as definitions on alerts.kpi = definitions.kpi
         where alerts.is_active and list_contains(cast($site_ids as varchar[]), alerts.site_id)
         order by alerts.first_raised_at desc, {SEVERITY_ORDER} desc, alerts.alert_key
         """,

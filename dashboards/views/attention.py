@@ -31,11 +31,10 @@ def _money(value: object) -> str:
 def alert_table(alerts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Raised": [f"{raised:%d %b %Y %H:%M} UTC" for raised in alerts["first_raised_at"]],
+            "Raised": [f"{raised:%d %b %H:%M} UTC" for raised in alerts["first_raised_at"]],
             "Severity": alerts["severity"].str.capitalize(),
             "Site": alerts["site_name"],
             "Alert": [RULE_WORDS.get(rule, rule.replace("_", " ")) for rule in alerts["rule"]],
-            "About": alerts["subject"],
             "What happened": alerts["message"],
             "Posted": ["no: over the site's daily budget" if held else "yes" for held in alerts["is_suppressed"]],
         }
