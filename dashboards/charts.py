@@ -186,7 +186,7 @@ def anomaly_markers(
     colour = alt.Color(
         "direction_words:N",
         scale=_scale(ANOMALY_COLOURS),
-        legend=alt.Legend(orient="bottom", title="Anomaly"),
+        legend=None,  # the page's caption says what red and green mean
     )
     base = alt.Chart(frame).encode(
         x=alt.X(f"{x}:{x_type}", title=None),

@@ -19,7 +19,7 @@ from conftest import query
 from orchestration.alert_webhook import build_alert_sensor
 from orchestration.alerts import ALERT_HISTORY, MART_COLUMNS, write_alerts
 from orchestration.cli import run_pipeline
-from orchestration.settings import SAMPLE_EXTRACTS_DIR, Settings
+from orchestration.settings import PROJECT_ROOT, SAMPLE_EXTRACTS_DIR, AlertSettings, Settings
 
 RUN_1 = dt.datetime(2026, 5, 4, 6, 0)
 RUN_2 = dt.datetime(2026, 5, 4, 7, 0)
@@ -357,3 +357,31 @@ def test_the_job_publishes_alerts_and_a_full_refresh_keeps_when_they_were_first_
     )
     assert {key: raised for key, raised, _seen, _active in second} == first
     assert all(seen > first[key] and is_active for key, _raised, seen, is_active in second)
+
+
+def test_every_column_of_alerts_is_described_in_the_kpi_docs():
+    section = (PROJECT_ROOT / "docs" / "kpis.md").read_text().split("### `marts.alerts`", 1)[1]
+    for name, _, _ in MART_COLUMNS:
+        assert f"`{name}`" in section, name
+
+
+def test_the_budget_recent_days_and_webhook_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OBSERVATORY_ALERT_DAILY_BUDGET", "2")
+    monkeypatch.setenv("OBSERVATORY_ALERT_RECENT_DAYS", "3")
+    monkeypatch.setenv("OBSERVATORY_ALERT_WEBHOOK", "http://127.0.0.1:9/hook")
+    assert AlertSettings.from_env() == AlertSettings(
+        daily_budget=2, recent_days=3, webhook_url="http://127.0.0.1:9/hook"
+    )
+    monkeypatch.setenv("OBSERVATORY_ALERT_WEBHOOK", "")
+    assert AlertSettings.from_env().webhook_url is None
+
+
+@pytest.mark.slow
+def test_a_warehouse_with_nothing_to_alert_on_publishes_an_empty_alerts_mart(small_warehouse: Path):
+    columns = query(
+        small_warehouse,
+        "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = 'alerts' "
+        "order by column_index",
+    )
+    assert [name for (name,) in columns] == [name for name, _, _ in MART_COLUMNS]
+    assert query(small_warehouse, "select count(*) from marts.alerts") == [(0,)]
