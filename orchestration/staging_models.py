@@ -351,7 +351,12 @@ def render_staging_model(entity: Entity) -> str:
     final.append(
         f"(\n            _is_flagged{flags}\n        ) as is_flagged" if flags else "_is_flagged as is_flagged"
     )
-    final += ["_file_name as source_file_name", "_row_number as source_row_number", "_load_id as load_id"]
+    final += [
+        "_file_name as source_file_name",
+        "_row_number as source_row_number",
+        "_load_id as load_id",
+        "'{{ invocation_id }}' as staged_in",
+    ]
     source = "harmonised" if coded else "latest"
     ctes.append(f"final as (\n    select -- noqa: ST06\n{_list(final, 8)}\n    from {source}\n)")
     body = ",\n\n".join(ctes)
