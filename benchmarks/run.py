@@ -362,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale-sites", type=int, default=0, help="sites of the scale point (default 0: skipped)")
     parser.add_argument("--scale-days", type=int, help="days of the scale point (default --days)")
+    parser.add_argument("--only-scale", action="store_true", help="measure only the scale point (with --scale-sites)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--no-dashboard", action="store_true", help="skip the page query timings")
     parser.add_argument("--render", action="store_true", help="also time each page in headless Chromium (slow)")
@@ -369,8 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def measure_all(args: argparse.Namespace, work: Path, settings: Settings, report: Report) -> None:
-    """Every measure of the docstring, in its order; each size's folder is removed once measured (unless --keep)."""
+def measure_history_and_sample(args: argparse.Namespace, work: Path, settings: Settings, report: Report) -> None:
+    """The sample run, then full and one-day delta runs at SITES × DAYS and SITES × HISTORY_DAYS, and the pages."""
     main_size = f"{args.sites} × {args.days}"
     history_size = f"{args.sites} × {args.history_days}"
     sample = measure_sample(work, report)
@@ -401,6 +402,11 @@ def measure_all(args: argparse.Namespace, work: Path, settings: Settings, report
         delta / sample <= 1.5,
     )
 
+
+def measure_all(args: argparse.Namespace, work: Path, settings: Settings, report: Report) -> None:
+    """Every measure of the docstring, in its order; each size's folder is removed once measured (unless --keep)."""
+    if not args.only_scale:
+        measure_history_and_sample(args, work, settings, report)
     scale_days = args.scale_days or args.days
     scale_size = f"{args.scale_sites} × {scale_days}"
     if args.scale_sites:

@@ -236,6 +236,11 @@ def _staging_columns(entity: Entity) -> list[dict]:
             {"name": "source_file_name", "description": "The delivered file this version of the row came from."},
             {"name": "source_row_number", "description": "Its row in that file (1 = first row after the header)."},
             {"name": "load_id", "description": "The run that loaded the file."},
+            {
+                "name": "staged_in",
+                "description": "The dbt invocation that last staged this row (every row in a full build, the "
+                "restaged keys in an incremental one): the data tests of this layer check these rows.",
+            },
         ]
     return columns
 

@@ -105,7 +105,7 @@ def render_base_model(entity: Entity) -> str:
 -- Incremental on DuckDB: a run parses only the rows of deliveries it has not seen, and decides again every
 -- version of each key that gained a version or whose delivery stopped (or started again) being current.
 -- Those rows carry this run's invocation id (_changed_in) and whether they were the latest before it
--- (_was_latest): stg_erp__{name} restages their keys and int_touched_site_days compares the two versions.
+-- (_was_latest): the staging model restages their keys and int_touched_site_days compares the versions.
 {{{{
     config(
         materialized='incremental' if incremental_models() else 'table',
@@ -351,7 +351,12 @@ def render_staging_model(entity: Entity) -> str:
     final.append(
         f"(\n            _is_flagged{flags}\n        ) as is_flagged" if flags else "_is_flagged as is_flagged"
     )
-    final += ["_file_name as source_file_name", "_row_number as source_row_number", "_load_id as load_id"]
+    final += [
+        "_file_name as source_file_name",
+        "_row_number as source_row_number",
+        "_load_id as load_id",
+        "'{{ invocation_id }}' as staged_in",
+    ]
     source = "harmonised" if coded else "latest"
     ctes.append(f"final as (\n    select -- noqa: ST06\n{_list(final, 8)}\n    from {source}\n)")
     body = ",\n\n".join(ctes)

@@ -25,9 +25,10 @@ O3,S2,C3,phone,offline,2026-01-05T12:00:00+01:00,2026-01-07,open
 
 # Columns that say when a build ran or when files were written, not what was built (marts.entity_freshness
 # measures ages against the build's start and picks the newest delivery by modification time): two builds of the
-# same data differ only there.
+# same data differ only there; staged_in names the dbt invocation that staged a row.
 BUILD_TIME_COLUMNS = frozenset(
     {
+        "staged_in",
         "as_of_at",
         "newest_file_name",
         "newest_file_modified_at",

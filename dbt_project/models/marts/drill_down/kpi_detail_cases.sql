@@ -2,14 +2,30 @@
     on the site-local date of its first invoiced event (the KPI's day), counted as the KPI counts them
     (int_case_conformance): every case in the denominator, a conforming case in the numerator, with each
     reason a case does not conform and its variant: its activities in the order they occurred. -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key='case_id',
+        pre_hook="{{ delete_touched_site_days('site_id', 'cast(invoiced_at as date)') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 case_conformance as (
     select * from {{ ref('int_case_conformance') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'cast(invoiced_at as date)') }}
+    {%- endif %}
 ),
 
 process_events as (
     select * from {{ ref('stg_erp__process_events') }}
+    {%- if is_incremental() %}
+    where case_id in (select case_conformance.case_id from case_conformance)
+    {%- endif %}
 ),
 
 case_variants as (

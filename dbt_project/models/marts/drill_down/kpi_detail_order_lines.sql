@@ -2,10 +2,23 @@
     requested_ship_date (the KPI's day), counted as the KPI counts them (int_order_line_fills): every line
     in the denominator, a line filled on its first shipment day in the numerator. The reason says why a
     line is not filled, and whether it was late (not shipped complete by the end of its due day). -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key=['order_id', 'line_number'],
+        pre_hook="{{ delete_touched_site_days('site_id', 'kpi_date') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 line_fills as (
     select * from {{ ref('int_order_line_fills') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'requested_ship_date') }}
+    {%- endif %}
 ),
 
 final as (

@@ -2,10 +2,23 @@
     KPI on its requested_ship_date (the KPIs' day), counted as the KPIs count them (int_order_fulfilment):
     every order in the denominator; in the numerator of order_fill_rate when every line was filled on its
     first shipment day, of on_time_ship_rate when every line had shipped complete by the end of its due day. -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key=['order_id', 'kpi'],
+        pre_hook="{{ delete_touched_site_days('site_id', 'kpi_date') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 order_fulfilment as (
     select * from {{ ref('int_order_fulfilment') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'requested_ship_date') }}
+    {%- endif %}
 ),
 
 order_fill_rate as (

@@ -2,10 +2,23 @@
     date (the KPI's day), counted as the KPI counts them (int_pick_outcomes): in the denominator unless its
     error code is an unknown code, in the numerator when also accurate. No user column: the drill-down shows
     what went wrong, not who picked. -#}
+{{
+    config(
+        materialized='incremental' if incremental_models() else 'table',
+        incremental_strategy='delete+insert',
+        unique_key='pick_id',
+        pre_hook="{{ delete_touched_site_days('site_id', 'kpi_date') }}",
+        on_schema_change='fail',
+    )
+}}
+-- depends_on: {{ ref('int_touched_site_days') }}
 with
 
 pick_outcomes as (
     select * from {{ ref('int_pick_outcomes') }}
+    {%- if is_incremental() %}
+    where {{ in_touched_site_days('site_id', 'picked_date') }}
+    {%- endif %}
 ),
 
 final as (

@@ -42,7 +42,8 @@ final as (
         _is_flagged as is_flagged,
         _file_name as source_file_name,
         _row_number as source_row_number,
-        _load_id as load_id
+        _load_id as load_id,
+        '{{ invocation_id }}' as staged_in
     from latest
 ){% if is_incremental() %},
 

@@ -8,7 +8,7 @@
 -- Incremental on DuckDB: a run parses only the rows of deliveries it has not seen, and decides again every
 -- version of each key that gained a version or whose delivery stopped (or started again) being current.
 -- Those rows carry this run's invocation id (_changed_in) and whether they were the latest before it
--- (_was_latest): stg_erp__training_completions restages their keys and int_touched_site_days compares the two versions.
+-- (_was_latest): the staging model restages their keys and int_touched_site_days compares the versions.
 {{
     config(
         materialized='incremental' if incremental_models() else 'table',
