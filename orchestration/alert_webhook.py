@@ -4,8 +4,8 @@ OBSERVATORY_ALERT_WEBHOOK (Slack-compatible JSON ``{"text": ...}``); nothing is 
 What was posted is recorded per alert key in its own DuckDB file in the build folder
 (Settings.alert_deliveries_database), right after the receiver accepted it, so a new tick, a restarted daemon or
 another process never posts it again. An alert is recorded only once accepted: a post that fails all its attempts
-is tried again at the next tick. (A crash between the receiver's answer and the record could post one alert
-twice; nothing is ever recorded as posted without having been accepted.)
+is tried again at the next tick, and the first such alert ends the tick. (A crash between the receiver's answer
+and the record could post one alert twice; nothing is ever recorded as posted without having been accepted.)
 """
 
 from __future__ import annotations
@@ -97,26 +97,28 @@ def post(url: str, text: str, attempts: int, backoff_seconds: float, timeout_sec
 @dataclass(frozen=True)
 class Delivery:
     posted: int
-    failed: list[str]
+    left: int  # pending alerts not posted this tick
+    error: str | None = None  # why the tick stopped: the alert refused on every attempt, and the answer
 
 
 def deliver_alerts(warehouse: Path, deliveries: Path, settings: AlertSettings) -> Delivery:
-    """Post every pending alert to the webhook, recording each as soon as it is accepted."""
+    """Post the pending alerts to the webhook in order, recording each as soon as it is accepted.
+
+    The first alert refused on every attempt ends the tick (the receiver is likely down: trying the rest would only
+    hold the sensor up); it and those after it wait for the next tick, in the same order."""
     if not settings.webhook_url:
-        return Delivery(0, [])
-    failed, posted = [], 0
-    for alert in pending_alerts(warehouse, deliveries):
+        return Delivery(0, 0)
+    pending = pending_alerts(warehouse, deliveries)
+    for posted, alert in enumerate(pending):
         error = post(settings.webhook_url, alert.text, settings.attempts, settings.backoff_seconds)
         if error:
-            failed.append(f"{alert.alert_key}: {error}")
-            continue
+            return Delivery(posted, len(pending) - posted, f"{alert.alert_key}: {error}")
         with _connect_deliveries(deliveries) as con:
             con.execute(
                 "insert or ignore into delivered values ($key, $now)",
                 {"key": alert.alert_key, "now": datetime.now(UTC).replace(tzinfo=None)},
             )
-        posted += 1
-    return Delivery(posted, failed)
+    return Delivery(len(pending), 0)
 
 
 def build_alert_sensor(paths: Settings) -> dg.SensorDefinition:
@@ -135,11 +137,13 @@ def build_alert_sensor(paths: Settings) -> dg.SensorDefinition:
             yield dg.SkipReason("OBSERVATORY_ALERT_WEBHOOK is not set: no alert is sent")
             return
         delivery = deliver_alerts(paths.warehouse_path, paths.alert_deliveries_database, settings)
-        for failure in delivery.failed:
-            context.log.warning(f"alert not delivered after {settings.attempts} attempts, retried next tick: {failure}")
+        if delivery.error:
+            context.log.warning(
+                f"alert not delivered after {settings.attempts} attempts, tried again next tick: {delivery.error}"
+            )
         yield dg.SkipReason(
-            f"{delivery.posted} alert(s) posted, {len(delivery.failed)} left for the next tick"
-            if delivery.posted or delivery.failed
+            f"{delivery.posted} alert(s) posted, {delivery.left} left for the next tick"
+            if delivery.posted or delivery.left
             else "no new alert"
         )
 

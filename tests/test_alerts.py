@@ -316,16 +316,17 @@ def test_the_sensor_retries_a_post_the_receiver_refused(published, receiver, mon
     assert len(receiver.texts) == 2
 
 
-def test_an_alert_refused_on_every_attempt_is_not_recorded_and_posted_at_the_next_tick(
+def test_an_alert_refused_on_every_attempt_ends_the_tick_unrecorded_and_is_posted_at_the_next(
     published, receiver, monkeypatch
 ):
     receiver.failures = 3
     monkeypatch.setenv("OBSERVATORY_ALERT_WEBHOOK", receiver.url)
     monkeypatch.setattr("orchestration.alert_webhook.AlertSettings.backoff_seconds", 0.01)
     first = evaluate_sensor(published)
-    assert "1 alert(s) posted, 1 left for the next tick" in first.skip_message
+    assert first.skip_message == "0 alert(s) posted, 2 left for the next tick"
+    assert receiver.attempts == 3  # the first alert's three attempts; the second was not tried
     second = evaluate_sensor(published)
-    assert "1 alert(s) posted, 0 left" in second.skip_message
+    assert second.skip_message == "2 alert(s) posted, 0 left for the next tick"
     assert len(receiver.texts) == 2 and len(set(receiver.texts)) == 2
 
 
