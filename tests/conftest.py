@@ -25,10 +25,15 @@ O3,S2,C3,phone,offline,2026-01-05T12:00:00+01:00,2026-01-07,open
 
 # Columns that say when a build ran or when files were written, not what was built (marts.entity_freshness
 # measures ages against the build's start and picks the newest delivery by modification time): two builds of the
-# same data differ only there; staged_in names the dbt invocation that staged a row.
+# same data differ only there; staged_in names the dbt invocation that staged a row; marts.alerts says which runs
+# raised, last saw and cleared an alert (and on which day, for the budget).
 BUILD_TIME_COLUMNS = frozenset(
     {
         "staged_in",
+        "first_raised_at",
+        "last_seen_at",
+        "cleared_at",
+        "raised_date",
         "as_of_at",
         "newest_file_name",
         "newest_file_modified_at",
