@@ -11,8 +11,6 @@ import pandas as pd
 from dashboards.queries.connection import query
 from dashboards.queries.privacy import GROUP_PARAMETERS, is_small_group
 
-ADOPTION_KPIS = ("active_user_rate", "spreadsheet_event_rate", "training_completion_rate", "tickets_per_100_users")
-
 
 def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
     """Provisioned users per site and role on a day (marts.provisioned_users_by_role); a group under

@@ -113,7 +113,7 @@ def main() -> None:
         return
     catalogue = reference.kpi_catalogue()
     first_date = reference.kpi_date_range()[0]
-    weekly = site.site_weekly(list(current.site_ids), list(adoption.ADOPTION_KPIS), first_date, current.end_date)
+    weekly = site.site_weekly(list(current.site_ids), list(privacy.USER_KPIS), first_date, current.end_date)
     st.subheader("Usage, training and support by site")
     st.caption(
         "Weekly values per site (ISO weeks to the end of the period; the period is shaded; dashed: target; dotted: "
