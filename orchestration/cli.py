@@ -206,12 +206,17 @@ def command_report(args: argparse.Namespace) -> int:
 
 def command_query(args: argparse.Namespace) -> int:
     settings = Settings.from_env(warehouse_path=args.warehouse)
+    from orchestration.semantic_models import DIMENSIONS
     from orchestration.semantic_query import QueryError, metric_names, query_metrics
 
     known = metric_names()
     unknown = [metric for metric in args.metrics if metric not in known]
     if unknown:
         raise CommandError(f"unknown metric {', '.join(map(repr, unknown))}; metrics: {', '.join(known)}")
+    # A MetricFlow name has its entity or metric_time before a double underscore; anything else must be a short name.
+    unknown = [name for name in args.by if name not in DIMENSIONS and "__" not in name]
+    if unknown:
+        raise CommandError(f"unknown dimension {', '.join(map(repr, unknown))}; dimensions: {', '.join(DIMENSIONS)}")
     try:
         result = query_metrics(
             settings.warehouse_path, args.metrics, args.by, args.where, args.start, args.end, args.order_by

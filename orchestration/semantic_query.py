@@ -136,13 +136,22 @@ def query_metrics(
     try:
         result = metricflow.query(request)
     except Exception as error:  # MetricFlow's errors are many classes; the message is what the user needs
-        raise QueryError(_first_paragraph(str(error))) from error
+        raise QueryError(one_line(str(error))) from error
     assert result.result_df is not None
     return QueryResult(table=result.result_df, sql=result.sql)
 
 
-def _first_paragraph(message: str) -> str:
-    return message.strip().split("\n\n")[0]
+def one_line(message: str) -> str:
+    """MetricFlow's or DuckDB's message in one line: the first issue and its input, without the report around it."""
+    if "Message:" in message:
+        issue = message.split("Message:", 1)[1].split("Issue Location:", 1)[0]
+        said = issue.split("Common issues", 1)[0].split("Suggestions:", 1)[0].split("Query Input:", 1)[0]
+        given = issue.split("Query Input:", 1)[1] if "Query Input:" in issue else ""
+        return " ".join(said.split()) + (f" (input: {' '.join(given.split())})" if given.strip() else "")
+    line = " ".join(message.strip().splitlines()[0].split())
+    if line.startswith("Catalog Error"):
+        line += "; a warehouse published before the semantic layer existed needs `observatory run`"
+    return line
 
 
 def metric_names(manifest_path: Path | None = None) -> list[str]:
