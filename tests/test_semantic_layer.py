@@ -107,6 +107,10 @@ def test_every_kpi_of_the_dictionary_has_a_ratio_metric_of_its_numerator_and_den
     assert len(metrics) == 3 * len(kpi_dictionary())
 
 
+def test_the_semantic_yml_is_the_one_rendered_from_the_dictionary_as_it_stands():
+    assert SEMANTIC_MODELS_PATH.read_text() == render_semantic_models(), "run: python -m orchestration.contract"
+
+
 def test_a_kpi_added_to_the_dictionary_gets_its_metric_by_regeneration():
     new_kpi = {
         **kpi_dictionary()[0],
