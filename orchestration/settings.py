@@ -40,7 +40,10 @@ Variable (default): meaning.
   memory (orchestration/engines/spark.py; the same defaults stand in dbt_project/profiles.yml)
 
 Read by dbt itself, not by Python: OBSERVATORY_DBT_TARGET (target; dbt_project.yml's target-path), and in
-dbt_project/profiles.yml OBSERVATORY_POSTGRES_THREADS (2) and OBSERVATORY_SPARK_SCHEMA (observatory).
+dbt_project/profiles.yml OBSERVATORY_POSTGRES_THREADS (2), OBSERVATORY_SPARK_SCHEMA (observatory), DBT_TARGET
+(duckdb; dbt's own variable, also the default target of tools without --target, such as MetricFlow's `mf`) and,
+for the read-only target `published` that `mf query` uses, OBSERVATORY_WAREHOUSE (../data/warehouse.duckdb,
+relative to dbt_project/).
 
 The build folder of a warehouse ``W`` is ``.W.build`` beside it: the working DuckDB file the loader and dbt
 write (with the alert history, schema alert_state), the dbt target folder, the run lock and the record of the
