@@ -137,16 +137,20 @@ def transaction_volume(site_ids: list[str], start_date: dt.date, end_date: dt.da
 
 
 def role_adoption(site_ids: list[str], week_start_date: dt.date) -> pd.DataFrame:
-    """Per site and role in one ISO week, and per role over all the selected sites (site_id null, site_name 'All
-    selected sites'): provisioned users, those who used the new ERP, and the rate (marts.adoption_by_role). A group
-    of fewer than MIN_GROUP_USERS provisioned users has no counts and no rate (suppressed)."""
+    """Per live site and role in one ISO week, and per role over all the selected live sites (site_id null,
+    site_name 'All selected sites'): provisioned users, those who used the new ERP, and the rate
+    (marts.adoption_by_role; a site not live by the week's end is left out). A group of fewer than MIN_GROUP_USERS
+    provisioned users has no counts and no rate (suppressed)."""
     return query(
         f"""
         with
 
         weekly as (
             select * from marts.adoption_by_role
-            where list_contains(cast($site_ids as varchar[]), site_id) and week_start_date = $week_start_date
+            where
+                list_contains(cast($site_ids as varchar[]), site_id)
+                and week_start_date = $week_start_date
+                and is_live
         ),
 
         groups as (

@@ -187,12 +187,12 @@ def show_role_adoption(site_ids: list[str], week_start: dt.date) -> None:
     roles = adoption.role_adoption(site_ids, week_start)
     st.caption(
         f"Share of each role's provisioned users (on the week's last day) who used the new ERP in the ISO week of "
-        f"{week_start:%d %b %Y}, per site and over all the selected sites. A group of fewer than "
+        f"{week_start:%d %b %Y}, per live site and over all the selected live sites. A group of fewer than "
         f"{privacy.MIN_GROUP_USERS} provisioned users shows '{privacy.SUPPRESSED_LABEL}', never a count or a rate; "
         "combining sites lets a role be shown where each site alone is too small."
     )
     if roles.empty:
-        st.info("No provisioned user of a known role at the selected sites that week.")
+        st.info("No provisioned user of a known role at a selected site live that week.")
         return
     cells = roles.assign(
         label=[
@@ -221,7 +221,9 @@ def show_role_adoption(site_ids: list[str], week_start: dt.date) -> None:
         width="stretch",
     )
     components.csv_download(
-        roles.drop(columns=["site_id"]).assign(week_start_date=week_start), "adoption_by_role", "Download (CSV)"
+        roles.drop(columns=["site_id"]).assign(week_start_date=week_start),
+        "adoption_by_role",
+        "Download adoption by role (CSV)",
     )
 
 

@@ -1,7 +1,8 @@
 {#- marts.adoption_by_role: per site, ISO week (of site-local days) and role, the users of the role provisioned on
     the week's last day of the site calendar (marts.provisioned_users_by_role: the user KPIs' denominator rule),
     those of the role who used the new ERP that week (any usage event through ui or api), the transaction codes
-    they used there, and the role's events through the new ERP and spreadsheet round-trips. Users of an unknown
+    they used there, and the role's events through the new ERP and spreadsheet round-trips; is_live when the site
+    went live by the week's end. Users of an unknown
     role are left out. The Adoption page's "Adoption by role" reads it and suppresses every site-role group of
     fewer than 5 provisioned users (dashboards/queries/privacy.py) before anything is shown. A plain table: a
     small weekly aggregate of int_user_transactions_daily (the scoped model) and the role counts. No user is
@@ -82,6 +83,7 @@ final as (
         {{ iso_week_label('site_week_roles.week_start_date') }} as iso_week,
         site_week_roles.week_start_date,
         site_week_roles.role,
+        coalesce(sites.go_live_date <= {{ add_days('site_week_roles.week_start_date', 6) }}, false) as is_live,
         coalesce(provisioned.provisioned_users, 0) as provisioned_users,
         coalesce(usage_by_role.active_users, 0) as active_users,
         coalesce(usage_by_role.transaction_codes_used, 0) as transaction_codes_used,
