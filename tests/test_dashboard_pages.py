@@ -221,7 +221,8 @@ def test_adoption_by_role_never_shows_a_group_of_fewer_than_five_users(warehouse
     assert set(combined["role"]) - per_site
     with duckdb.connect(str(warehouse), read_only=True) as con:
         small_in_mart = con.execute(
-            "select count(*) from marts.adoption_by_role where week_start_date = ? and is_live and provisioned_users < 5",
+            "select count(*) from marts.adoption_by_role "
+            "where week_start_date = ? and is_live and provisioned_users < 5",
             [week],
         ).fetchone()[0]
     assert small_in_mart == len(small[small["site_id"].notna()])
