@@ -160,7 +160,7 @@ def show_measures() -> None:
                         f"**Formula** — {row['formula']}",
                         f"- **Definition:** {row['definition']}",
                         f"- **Grain:** {row['grain']} · **unit:** {row['unit']} · **{row['direction']} is better**",
-                        f"- **Published in:** `{row['relation']}`, column `{row['column_name']}`",
+                        f"- **Published in:** {components.relation_words(row['relation'])}, column `{row['column_name']}`",
                     ]
                 )
             )
