@@ -153,6 +153,7 @@ def show_measures() -> None:
         st.info("This warehouse defines no project measure.")
         return
     for _, row in measures.iterrows():
+        where = f"{components.relation_words(row['relation'])}, column `{row['column_name']}`"
         with st.expander(f"{row['measure_name']} — {row['formula']}"):
             st.markdown(
                 "\n".join(
@@ -160,7 +161,7 @@ def show_measures() -> None:
                         f"**Formula** — {row['formula']}",
                         f"- **Definition:** {row['definition']}",
                         f"- **Grain:** {row['grain']} · **unit:** {row['unit']} · **{row['direction']} is better**",
-                        f"- **Published in:** {components.relation_words(row['relation'])}, column `{row['column_name']}`",
+                        f"- **Published in:** {where}",
                     ]
                 )
             )
