@@ -13,7 +13,7 @@ where not ({{ column_name }} > 0)
 select *
 from {{ model }}
 where
-    abs({{ column_name }} - {{ numerator }} / {{ denominator }})
+    abs({{ column_name }} - cast({{ numerator }} as {{ type_double() }}) / {{ denominator }})
     > 1e-9 * (case when abs({{ column_name }}) > 1 then abs({{ column_name }}) else 1 end)
 {% endtest %}
 
