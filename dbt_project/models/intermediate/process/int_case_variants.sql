@@ -90,9 +90,10 @@ final as (
         deviation_count > 0 and unapproved_deviation_count = 0 as is_within_approved_variation,
         is_conforming,
         has_manual_override,
-        is_conforming
-        or (deviation_count > 0 and unapproved_deviation_count = 0 and not has_manual_override)
-        as is_governed_conforming
+        (
+            is_conforming
+            or (deviation_count > 0 and unapproved_deviation_count = 0 and not has_manual_override)
+        ) as is_governed_conforming
     from case_checks
 )
 

@@ -37,11 +37,20 @@ usage_counts as (
 
 dated as (
     select
-        approved_variations.*,
-        coalesce(usage_counts.cases_covered, 0) as cases_covered,
+        approved_variations.variation_id,
+        approved_variations.site_id,
+        approved_variations.variation_type,
+        approved_variations.activity,
+        approved_variations.other_activity,
+        approved_variations.reason_category,
+        approved_variations.approved_by,
+        approved_variations.valid_from,
+        approved_variations.valid_to,
         usage_counts.first_used_date,
         usage_counts.last_used_date,
-        site_as_of_dates.as_of_date
+        site_as_of_dates.as_of_date,
+        coalesce(usage_counts.cases_covered, 0) as cases_covered,
+        {{ days_between('site_as_of_dates.as_of_date', 'approved_variations.valid_to') }} as days_until_expiry  -- noqa: LT05
     from approved_variations
     left join usage_counts on approved_variations.variation_id = usage_counts.variation_id
     left join site_as_of_dates on approved_variations.site_id = site_as_of_dates.site_id
@@ -49,20 +58,28 @@ dated as (
 
 final as (
     select
-        dated.*,
-        {{ dbt.datediff('as_of_date', 'valid_to', 'day') }} as days_until_expiry,
+        variation_id,
+        site_id,
+        variation_type,
+        activity,
+        other_activity,
+        reason_category,
+        approved_by,
+        valid_from,
+        valid_to,
+        cases_covered,
+        first_used_date,
+        last_used_date,
+        as_of_date,
+        days_until_expiry,
         case
             when as_of_date is null then 'no cases'
             when as_of_date < valid_from then 'not yet valid'
             when as_of_date > valid_to then 'expired'
-            when {{ dbt.datediff('as_of_date', 'valid_to', 'day') }} < 30 then 'expiring within 30 days'
+            when days_until_expiry < 30 then 'expiring within 30 days'
             else 'valid'
         end as validity_status,
-        coalesce(
-            as_of_date between valid_from and valid_to
-            and {{ dbt.datediff('as_of_date', 'valid_to', 'day') }} < 30,
-            false
-        ) as is_expiring_within_30_days
+        coalesce(as_of_date >= valid_from and days_until_expiry between 0 and 29, false) as is_expiring_within_30_days
     from dated
 )
 

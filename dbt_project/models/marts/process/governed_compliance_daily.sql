@@ -35,9 +35,9 @@ final as (
         daily_sums.kpi,
         daily_sums.numerator,
         daily_sums.denominator,
-        daily_sums.numerator / daily_sums.denominator as value,  -- noqa: RF04
         daily_sums.conforming_cases,
-        daily_sums.approved_variation_cases
+        daily_sums.approved_variation_cases,
+        daily_sums.numerator / daily_sums.denominator as value  -- noqa: RF04
     from daily_sums
     inner join kpi_deliveries on kpi_deliveries.kpi = 'process_compliance'
     where kpi_deliveries.is_delivered and daily_sums.denominator > 0

@@ -26,7 +26,9 @@ standard_edges as (
     from process_standard as standard
     inner join process_standard as next_standard
         on next_standard.step = (
-            select min(later.step) from process_standard as later where later.step > standard.step
+            select min(later.step)
+            from process_standard as later
+            where later.step > standard.step
         )
 ),
 
@@ -47,10 +49,10 @@ sequenced_events as (
 transitions as (
     select
         sequenced_events.*,
-        {{ iso_week_label('invoiced_date') }} as week_period,
-        {{ iso_week_start('invoiced_date') }} as week_start_date
+        {{ iso_week_label('sequenced_events.invoiced_date') }} as week_period,
+        {{ iso_week_start('sequenced_events.invoiced_date') }} as week_start_date
     from sequenced_events
-    where to_activity is not null
+    where sequenced_events.to_activity is not null
 ),
 
 period_transitions as (

@@ -54,9 +54,13 @@ variant_sums as (
 shares as (
     select
         variant_sums.*,
-        sum(cases) over (partition by site_id, period) as site_cases,
-        cast(cases as {{ type_double() }}) / sum(cases) over (partition by site_id, period) as case_share,
-        row_number() over (partition by site_id, period order by cases desc, variant_id) as variant_rank
+        sum(variant_sums.cases) over (partition by variant_sums.site_id, variant_sums.period) as site_cases,
+        cast(variant_sums.cases as {{ type_double() }})
+        / sum(variant_sums.cases) over (partition by variant_sums.site_id, variant_sums.period) as case_share,
+        row_number() over (
+            partition by variant_sums.site_id, variant_sums.period
+            order by variant_sums.cases desc, variant_sums.variant_id asc
+        ) as variant_rank
     from variant_sums
 ),
 
@@ -73,18 +77,18 @@ final as (
         site_cases,
         case_share,
         variant_rank,
-        sum(case_share) over (
-            partition by site_id, period order by variant_rank rows between unbounded preceding and current row
-        ) as cumulative_case_share,
         conforming_cases,
         governed_conforming_cases,
         median_throughput_hours,
         p90_throughput_hours,
         is_standard_variant,
         is_approved_variation,
-        not is_standard_variant and not is_approved_variation and case_share > 0.05 as is_approval_candidate,
         first_case_date,
-        last_case_date
+        last_case_date,
+        not is_standard_variant and not is_approved_variation and case_share > 0.05 as is_approval_candidate,
+        sum(case_share) over (
+            partition by site_id, period order by variant_rank rows between unbounded preceding and current row
+        ) as cumulative_case_share
     from shares
 )
 
