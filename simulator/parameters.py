@@ -111,7 +111,7 @@ class Parameters:
     process_variation_sites: tuple[str, ...] = ()
     process_variation_share: float = 0.6
     process_workaround_sites: tuple[str, ...] = ()
-    process_workaround_share: float = 0.12
+    process_workaround_share: float = 0.25
     late_approval_rate: float = 0.02
     late_approval_surge: float = 0.25
 
