@@ -60,6 +60,10 @@ RELATION_WORDS = {
     "marts.exception_backlog_breakdown": "the open exceptions by type and age",
     "marts.provisioned_users_by_role": "the provisioned users by role",
     "marts.helpdesk_tickets_by_category": "the help-desk tickets by category",
+    "marts.process_variants": "the process variants",
+    "marts.process_directly_follows": "the directly-follows graph",
+    "marts.governed_compliance_daily": "governed process compliance",
+    "marts.approved_variation_usage": "the approved variations",
 }
 
 
