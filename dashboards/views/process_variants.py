@@ -42,10 +42,6 @@ def variant_table(variants: pd.DataFrame) -> pd.DataFrame:
         {
             "Rank": variants["variant_rank"],
             "Variant": variants["variant_id"],
-            "Activities": variants["variant"],
-            "Cases": variants["cases"],
-            "Share": [components.format_value(share, "ratio") for share in variants["case_share"]],
-            "Cumulative": [components.format_value(share, "ratio") for share in variants["cumulative_case_share"]],
             "Conformance": [
                 conformance_words(standard, approved, candidate)
                 for standard, approved, candidate in zip(
@@ -55,9 +51,13 @@ def variant_table(variants: pd.DataFrame) -> pd.DataFrame:
                     strict=True,
                 )
             ],
-            "Governed-conforming cases": variants["governed_conforming_cases"],
+            "Cases": variants["cases"],
+            "Share": [components.format_value(share, "ratio") for share in variants["case_share"]],
+            "Cumulative": [components.format_value(share, "ratio") for share in variants["cumulative_case_share"]],
+            "Governed-conforming cases": variants["governed_conforming_cases"].astype("int64"),
             "Median h": variants["median_throughput_hours"].round(1),
             "p90 h": variants["p90_throughput_hours"].round(1),
+            "Activities": variants["variant"],
         }
     )
 
