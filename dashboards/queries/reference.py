@@ -81,3 +81,14 @@ def kpi_dictionary() -> pd.DataFrame:
         order by definitions.display_order
         """
     )
+
+
+def measure_dictionary() -> pd.DataFrame:
+    """The project's own measures, not contract KPIs (marts.measure_definitions)."""
+    return query("select * from marts.measure_definitions order by display_order")
+
+
+def measure_definition(measure: str) -> pd.Series | None:
+    """One project measure's definition (marts.measure_definitions), or None when the warehouse has none."""
+    rows = query("select * from marts.measure_definitions where measure = $measure", {"measure": measure})
+    return None if rows.empty else rows.iloc[0]
