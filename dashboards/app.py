@@ -26,6 +26,7 @@ PAGES = (
     ("site_scorecard.py", "Site scorecard", ":material/warehouse:"),
     ("hypercare_tracker.py", "Hypercare tracker", ":material/monitor_heart:"),
     ("adoption.py", "Adoption", ":material/groups:"),
+    ("process_variants.py", "Process variants", ":material/account_tree:"),
     ("finance_close.py", "Finance close", ":material/account_balance:"),
     ("data_quality.py", "Data quality", ":material/rule:"),
     ("kpi_dictionary.py", "KPI dictionary", ":material/menu_book:"),

@@ -66,6 +66,10 @@ RELATION_WORDS = {
     "marts.adoption_cohorts": "the weeks since go-live by site",
     "marts.adoption_depth": "the adoption depth scores",
     "marts.measure_definitions": "the project measures' definitions",
+    "marts.process_variants": "the process variants",
+    "marts.process_directly_follows": "the directly-follows graph",
+    "marts.governed_compliance_daily": "governed process compliance",
+    "marts.approved_variation_usage": "the approved variations",
 }
 
 

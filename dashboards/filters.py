@@ -7,7 +7,7 @@ are not options (an unknown site, ``'; drop table x; --``) are dropped by Stream
 Links written by hand may use these forms (they are rewritten to the widgets' own before the widgets read them):
 
 - ``site=NWK1`` (a site id; repeat for several) as well as the shown ``site=Newark DC (NWK1)``; the same for the
-  site scorecard's ``scorecard_site``;
+  site scorecard's ``scorecard_site`` and the process variants' ``variants_site``;
 - ``from=2026-03-01&to=2026-03-31`` (ISO dates; either alone runs from the first day of the data / to the day
   the data runs to) or ``from=2026-03&to=2026-04`` (whole months), as well as ``dates=2026-03-01&dates=2026-03-31``.
 """
@@ -27,8 +27,9 @@ SITE = "site"
 DATES = "dates"
 LINK_FROM = "from"
 LINK_TO = "to"
-# Every site widget bound to the URL: the sidebar's and the site scorecard's (views/site_scorecard.py).
-SITE_LINK_KEYS = (SITE, "scorecard_site")
+# Every site widget bound to the URL: the sidebar's, the site scorecard's (views/site_scorecard.py) and the
+# variant explorer's (views/process_variants.py).
+SITE_LINK_KEYS = (SITE, "scorecard_site", "variants_site")
 
 DEFAULT_WINDOW_DAYS = 28
 _ACTIVE_KEY = "_active_filters"

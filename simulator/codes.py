@@ -48,6 +48,9 @@ STANDARD_ACTIVITIES = (
     "invoiced",
 )
 UNKNOWN_ACTIVITIES = ("manual_price_change", "order_on_hold")
+# A step outside the standard that a site may run as an approved regional variation (simulator.parameters
+# process_variation_sites); it is coded after the unknown activities.
+REGIONAL_ACTIVITY = "customs_cleared"
 TICKET_CATEGORIES = ("access", "how_to", "data_issue", "performance", "printing", "integration", "master_data")
 CARRIERS = ("UPS", "FEDEX", "XPO", "DHL", "DB_SCHENKER", "DPD")
 CLOSE_TASKS = (

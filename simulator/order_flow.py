@@ -28,9 +28,9 @@ HOUR = 3600
 DAY = 86400
 CUSTOMERS = 1500
 NEVER_AT = np.iinfo(np.int64).max // 4  # an instant that never comes
-# By activity (STANDARD_ACTIVITIES, then UNKNOWN_ACTIVITIES): who records it.
-CLERK_STEPS = np.array([True, True, False, False, False, False, False, False, True, True])
-WAREHOUSE_STEPS = np.array([False, False, False, False, True, True, True, False, False, False])
+# By activity (STANDARD_ACTIVITIES, then UNKNOWN_ACTIVITIES, then REGIONAL_ACTIVITY): who records it.
+CLERK_STEPS = np.array([True, True, False, False, False, False, False, False, True, True, False])
+WAREHOUSE_STEPS = np.array([False, False, False, False, True, True, True, False, False, False, True])
 
 
 @dataclass(frozen=True)
@@ -523,6 +523,35 @@ def pick_frame(
     )
 
 
+def _site_mask(world: World, orders: Orders, site_ids: tuple[str, ...]) -> np.ndarray:
+    indices = [index for index, site in enumerate(world.network.sites) if site.site_id in site_ids]
+    return np.isin(orders.site, indices)
+
+
+def regional_variation_cases(world: World, orders: Orders, eligible: np.ndarray) -> np.ndarray:
+    """The orders (indices) that record the regional customs step: a share of the packed and shipped orders of the
+    sites in process_variation_sites. None (and no random draw) when no site is named."""
+    parameters = world.parameters
+    if not parameters.process_variation_sites:
+        return np.zeros(0, dtype=np.int64)
+    rng = world.rng("process-variation")
+    chosen = _site_mask(world, orders, parameters.process_variation_sites) & eligible
+    chosen &= rng.random(len(orders)) < parameters.process_variation_share
+    return np.flatnonzero(chosen)
+
+
+def workaround_cases(world: World, orders: Orders) -> np.ndarray:
+    """Whether each order skips released_to_warehouse as the unapproved workaround: a share of the orders created
+    on or after go-live at the sites in process_workaround_sites. All false (and no random draw) when none."""
+    parameters = world.parameters
+    if not parameters.process_workaround_sites:
+        return np.zeros(len(orders), dtype=bool)
+    rng = world.rng("process-workaround")
+    live = ~world.is_legacy(orders.site, orders.day)
+    chosen = _site_mask(world, orders, parameters.process_workaround_sites) & live
+    return chosen & (rng.random(len(orders)) < parameters.process_workaround_share)
+
+
 def process_event_frame(
     world: World, orders: Orders, lines: Lines, fulfilment: Fulfilment, invoices: Invoiced, staff: Staff
 ) -> Frame:
@@ -568,6 +597,7 @@ def process_event_frame(
     present &= ~orders.is_cancelled[:, None] | ((times < orders.cancelled_at[:, None]) & (np.arange(8) < 4)[None, :])
     present[:, 1] &= rng.random(n) >= 0.25 * deviation  # credit check skipped
     present[:, 0] = True
+    present[:, 3] &= ~workaround_cases(world, orders)
 
     override_step = np.where(rng.random(n) < 0.3 * deviation, rng.choice([2, 3, 6], n), -1)
     case, step = np.nonzero(present)
@@ -584,6 +614,13 @@ def process_event_frame(
     at = np.concatenate([at, unknown_at])
     is_override = np.concatenate([is_override, np.zeros(len(unknown), bool)])
 
+    customs = regional_variation_cases(world, orders, present[:, 5] & present[:, 6])
+    customs_at = times[customs, 5] + (times[customs, 6] - times[customs, 5]) // 2
+    case = np.concatenate([case, customs])
+    step = np.concatenate([step, np.full(len(customs), len(codes.STANDARD_ACTIVITIES) + len(codes.UNKNOWN_ACTIVITIES))])
+    at = np.concatenate([at, customs_at])
+    is_override = np.concatenate([is_override, np.zeros(len(customs), bool)])
+
     site = orders.site[case]
     legacy = orders.is_legacy[case]
     day = world.local_day(site, at)
@@ -593,7 +630,7 @@ def process_event_frame(
     clerk = staff.choose(rng, orders.site, orders.day, ("customer_service",))[case]
     warehouse = staff.choose(rng, orders.site, orders.day, ("picker", "warehouse_supervisor"))[case]
     user = np.where(legacy, -1, np.where(by_clerk, clerk, np.where(by_warehouse, warehouse, -1)))
-    activities = codes.STANDARD_ACTIVITIES + codes.UNKNOWN_ACTIVITIES
+    activities = codes.STANDARD_ACTIVITIES + codes.UNKNOWN_ACTIVITIES + (codes.REGIONAL_ACTIVITY,)
     return Frame(
         {
             "event_id": Ids("PE", np.arange(len(case)), ids_digits(len(case), 8)),

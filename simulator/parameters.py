@@ -103,6 +103,15 @@ class Parameters:
     invoice_error_surge: float = 0.05
     process_deviation_rate: float = 0.02
     process_deviation_surge: float = 0.25
+    # Local process variations (off by default: empty tuples leave every other extract byte-identical). At the
+    # sites named in process_variation_sites (site ids) a share of the shipped orders records a customs step
+    # (REGIONAL_ACTIVITY) between packing and shipping: a legitimate regional variation, approved in
+    # seeds/reference/approved_variations.csv for HAM1. At the sites in process_workaround_sites a share of the
+    # orders after go-live skips released_to_warehouse (picking from paper): a workaround nobody approved.
+    process_variation_sites: tuple[str, ...] = ()
+    process_variation_share: float = 0.6
+    process_workaround_sites: tuple[str, ...] = ()
+    process_workaround_share: float = 0.25
     late_approval_rate: float = 0.02
     late_approval_surge: float = 0.25
 

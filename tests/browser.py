@@ -43,6 +43,7 @@ PAGES = (
     ("site_scorecard", "Site scorecard", "Every KPI"),
     ("hypercare_tracker", "Hypercare tracker", "Recovery curves"),
     ("adoption", "Adoption", "Readiness of sites not yet live"),
+    ("process_variants", "Process variants", "Directly-follows graph"),
     ("finance_close", "Finance close", "Before and after go-live"),
     ("data_quality", "Data quality", "Freshness"),
     ("kpi_dictionary", "KPI dictionary", "What exactly does each KPI count"),
@@ -50,6 +51,9 @@ PAGES = (
 
 # The drill-down link the README shows (docs/drill_down.png).
 DRILL_DOWN_EXAMPLE = "site_scorecard?scorecard_site=NWK1&scorecard_kpi=pick_accuracy&from=2026-04-07&to=2026-05-04"
+
+# The variant explorer the README shows (docs/process_variants.png): HAM1's approved customs step.
+VARIANTS_EXAMPLE = "process_variants?variants_site=HAM1&from=2026-04-01&to=2026-05-04"
 
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
 
@@ -136,7 +140,9 @@ def wait_until_rendered(page: Page, text: str) -> None:
             const status = document.querySelector('[data-testid="stStatusWidget"]');
             const running = status && /running/i.test(status.innerText);
             const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
-            const drawn = charts.every(chart => chart.querySelector('canvas, svg'));
+            const graphs = [...document.querySelectorAll('[data-testid="stGraphVizChart"]')];
+            const drawn = charts.every(chart => chart.querySelector('canvas, svg'))
+                && graphs.every(graph => graph.querySelector('svg g.node'));
             return !running && drawn;
         }"""
     )
@@ -201,6 +207,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Save the README screenshots from a served dashboard.")
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs")
+    parser.add_argument(
+        "--only",
+        choices=["process_variants"],
+        help="only this screenshot (process_variants.png: the variant explorer of HAM1, from a warehouse of the "
+        "generator's process variations, see docs/generator.md)",
+    )
     args = parser.parse_args()
     wanted = {
         "": "network_review",
@@ -209,6 +221,12 @@ def main() -> int:
         "adoption": "adoption",
     }
     with served_dashboard(args.warehouse.resolve()) as url, chromium_page() as page:
+        if args.only == "process_variants":
+            page.goto(f"{url}/{VARIANTS_EXAMPLE}")
+            wait_until_rendered(page, "Directly-follows graph")
+            screenshot(page, args.out / "process_variants.png")
+            print(f"wrote {args.out / 'process_variants.png'}")
+            return 0
         for path, _title, text in PAGES:
             if path in wanted:
                 page.goto(f"{url}/{path}")

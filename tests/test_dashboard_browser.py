@@ -168,3 +168,28 @@ def test_the_served_dashboard_fetches_nothing_from_the_internet(page: Page, dash
     own = urlparse(dashboard_url).netloc
     elsewhere = [url for url in requested if urlparse(url).scheme in ("http", "https") and urlparse(url).netloc != own]
     assert requested and elsewhere == []
+
+
+def test_the_variant_explorer_draws_the_directly_follows_graph_in_the_browser_without_the_internet(
+    page: Page, dashboard_url: str
+) -> None:
+    """st.graphviz_chart lays the DOT out in the browser (Graphviz compiled to WebAssembly, bundled with Streamlit):
+    the standard's edges solid, the others dashed, every request to the dashboard's own server."""
+    from urllib.parse import urlparse
+
+    requested: list[str] = []
+    page.context.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{dashboard_url}/process_variants?variants_site=NWK1")
+    browser.wait_until_rendered(page, "Directly-follows graph")
+    graph = page.get_by_test_id("stGraphVizChart").first
+    edges = graph.locator("g.edge")
+    edges.first.wait_for(state="attached")
+    assert edges.count() > 8
+    dashed = graph.locator("g.edge path[stroke-dasharray]")
+    assert 0 < dashed.count() < edges.count()
+    assert graph.locator("g.node").filter(has_text="credit_checked").count() == 1
+    assert page.get_by_role("heading", name="Approved variations", exact=True).first.is_visible()
+    browser.screenshot(page, ARTIFACTS / "process_variants.png")
+    assert browser.error_texts(page) == []
+    own = urlparse(dashboard_url).netloc
+    assert [url for url in requested if urlparse(url).scheme in ("http", "https") and urlparse(url).netloc != own] == []

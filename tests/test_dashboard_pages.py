@@ -42,6 +42,10 @@ PAGES = {
             "Readiness of sites not yet live",
         ],
     ),
+    "process_variants": (
+        "Process variants",
+        ["Variants", "Trend over weeks", "Directly-follows graph", "Approved variations"],
+    ),
     "finance_close": ("Finance close", ["Before and after go-live"]),
     "data_quality": ("Data quality", ["By entity", "By reason", "Freshness"]),
     "kpi_dictionary": ("KPI dictionary", ["Definitions", "Project measures", "Published benchmarks"]),
@@ -883,3 +887,63 @@ def test_a_published_anomaly_shows_on_the_site_scorecard_and_hypercare_charts(
     tracker.selectbox(key="hypercare_kpi").set_value("pick_accuracy").run()
     assert not tracker.exception
     assert any("anomaly markers" in json.dumps(spec) for spec in chart_specs(tracker))
+
+
+# --- Process variants -----------------------------------------------------------------------------------------
+
+
+def test_the_coverage_slider_shows_the_most_frequent_variants_until_they_cover_the_share(warehouse: Path) -> None:
+    app = open_page("process_variants", {"variants_site": "NWK1"})
+    assert not app.exception, [error.message for error in app.exception]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        shares = [share for (share,) in con.execute(
+            "select case_share from marts.process_variants where site_id = 'NWK1' and period_type = 'all' "
+            "order by variant_rank"
+        ).fetchall()]  # fmt: skip
+    for percent in (50, 95, 100):
+        app.slider(key="variants_coverage").set_value(percent).run()
+        covering = next(index for index in range(len(shares)) if sum(shares[: index + 1]) >= percent / 100 - 1e-12)
+        table = app.dataframe[0].value
+        assert list(table["Rank"]) == list(range(1, covering + 2))
+    assert len(app.dataframe[0].value) == len(shares)
+
+
+def test_governed_compliance_adds_the_approved_skips_to_process_compliance_only_while_valid(warehouse: Path) -> None:
+    """NWK1 may skip the credit check until 2026-03-31 (seeds/reference/approved_variations.csv): in March governed
+    process compliance is above process compliance, in April the approval has expired and both agree."""
+
+    def tiles_for(start: str, end: str) -> dict[str, str]:
+        app = open_page("process_variants", {"variants_site": "NWK1", "from": start, "to": end})
+        assert not app.exception, [error.message for error in app.exception]
+        return {metric.label: metric.value for metric in app.metric}
+
+    def percent(text: str) -> float:
+        return float(text.rstrip("%"))
+
+    march = tiles_for("2026-03-01", "2026-03-31")
+    april = tiles_for("2026-04-01", "2026-04-30")
+    assert percent(march["Governed process compliance"]) > percent(march["Process compliance"])
+    assert april["Governed process compliance"] == april["Process compliance"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        plain, governed = con.execute(
+            """
+            select
+                (select sum(numerator) / sum(denominator) from marts.kpi_daily where site_id = 'NWK1'
+                 and kpi = 'process_compliance' and kpi_date between '2026-03-01' and '2026-03-31'),
+                (select sum(numerator) / sum(denominator) from marts.governed_compliance_daily where site_id = 'NWK1'
+                 and kpi_date between '2026-03-01' and '2026-03-31')
+            """
+        ).fetchone()
+    assert march["Process compliance"] == components.format_value(plain, "ratio")
+    assert march["Governed process compliance"] == components.format_value(governed, "ratio")
+
+
+def test_the_directly_follows_graph_draws_the_standard_edges_apart_from_the_others(warehouse: Path) -> None:
+    app = open_page("process_variants", {"variants_site": "NWK1"})
+    (graph,) = app.get("graphviz_chart")
+    dot = graph.proto.spec
+    standard_edges = re.findall(r'"(\w+)" -> "(\w+)" \[label="[\d,]+", penwidth=[\d.]+, color="#1f4e79"\]', dot)
+    other_edges = re.findall(r'"(\w+)" -> "(\w+)" \[[^]]*style=dashed', dot)
+    assert ("order_created", "credit_checked") in standard_edges
+    assert ("order_created", "allocated") in other_edges  # the credit check skipped
+    assert not set(standard_edges) & set(other_edges)

@@ -33,6 +33,8 @@ SCOPED_MODELS = {
     "kpi_detail_orders",
     "kpi_detail_picks",
     "kpi_detail_cases",
+    "int_case_deviations",
+    "int_case_variants",
 }
 
 
