@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import functools
+import ipaddress
 import logging
 import os
 import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -161,20 +163,58 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sign_in_provider(secrets_file: Path) -> str | None:
+    """What the secrets file's ``[auth]`` section signs in with (its discovery URL, or its named providers), or None
+    when it configures no sign-in. A file that is not TOML is an error, not an open dashboard."""
+    if not secrets_file.is_file():
+        return None
+    try:
+        auth = tomllib.loads(secrets_file.read_text(encoding="utf-8")).get("auth") or {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CommandError(f"secrets file {secrets_file} is not valid TOML: {error}") from None
+    if not auth:
+        return None
+    missing = [key for key in ("redirect_uri", "cookie_secret") if not auth.get(key)]
+    if missing:
+        raise CommandError(f"{secrets_file}: [auth] needs {' and '.join(missing)} (README: Sign-in and who sees what)")
+    providers = [f"[auth.{name}]" for name, value in auth.items() if isinstance(value, dict)]
+    return str(auth.get("server_metadata_url") or ", ".join(providers))
+
+
 def command_dashboard(args: argparse.Namespace) -> int:
     settings = Settings.from_env(warehouse_path=args.warehouse)
     host = args.host or settings.dashboard_host
     port = args.port or settings.dashboard_port
+    secrets_file = (args.secrets or settings.dashboard_secrets).resolve()
     app = PROJECT_ROOT / "dashboards" / "app.py"
     if not settings.warehouse_path.exists():
         raise CommandError(f"no published warehouse at {settings.warehouse_path}: run `observatory run` first")
+    provider = sign_in_provider(secrets_file)
+    if provider is None and not is_loopback(host) and not args.allow_open:
+        raise CommandError(
+            f"refusing to serve {host} without sign-in: anyone who reaches it would see every site. Configure an "
+            f"identity provider in {secrets_file} (README: Sign-in and who sees what), serve 127.0.0.1, or pass "
+            "--allow-open"
+        )
     check_port_free(host, port)
     print(f"dashboard: http://{host}:{port}  (warehouse {settings.warehouse_path})", flush=True)
+    print(f"sign-in: {provider}" if provider else "sign-in: none configured, the dashboard is open", flush=True)
     environment = {**os.environ, "OBSERVATORY_WAREHOUSE": str(settings.warehouse_path)}
+    # The secrets file is named explicitly: sign-in does not depend on the directory the command runs from.
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", host, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        "--secrets.files", str(secrets_file),
     ]  # fmt: skip
     return subprocess.call(command, env=environment)
 
@@ -250,6 +290,18 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--warehouse", type=Path, metavar="FILE", help="published warehouse to read")
     dashboard.add_argument("--host", help="address to bind (default 127.0.0.1)")
     dashboard.add_argument("--port", type=int, help="port (default 8501)")
+    dashboard.add_argument(
+        "--secrets",
+        type=Path,
+        metavar="FILE",
+        help="Streamlit secrets file whose [auth] section configures sign-in (default: OBSERVATORY_DASHBOARD_SECRETS, "
+        "else .streamlit/secrets.toml in the project)",
+    )
+    dashboard.add_argument(
+        "--allow-open",
+        action="store_true",
+        help="serve an address other than loopback without sign-in (anyone who reaches it sees every site)",
+    )
     dashboard.set_defaults(handler=command_dashboard)
 
     report = commands.add_parser(

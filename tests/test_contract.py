@@ -34,7 +34,7 @@ def test_project_contract_matches_shared_contract_column_for_column():
             assert list(column.values) == shared_column.get("values", []), (entity.name, column.name)
 
 
-def test_contract_has_nineteen_entities_and_five_reference_tables():
+def test_contract_has_nineteen_entities_and_six_reference_tables():
     contract = load_contract()
     assert len(contract.extracts) == 19
     assert [table.name for table in contract.reference_tables] == [
@@ -43,6 +43,7 @@ def test_contract_has_nineteen_entities_and_five_reference_tables():
         "training_requirements",
         "kpi_targets",
         "exception_sla",
+        "dashboard_access",
     ]
 
 

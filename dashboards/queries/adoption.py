@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboards.queries.connection import query
 from dashboards.queries.privacy import GROUP_PARAMETERS, is_small_group
+from dashboards.queries.scope import site_in_scope
 
 
 def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
@@ -24,7 +25,10 @@ def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
             case when not {is_small_group("provisioned_users")} then provisioned_users end as users,
             {is_small_group("provisioned_users")} as is_suppressed
         from marts.provisioned_users_by_role
-        where list_contains(cast($site_ids as varchar[]), site_id) and calendar_date = $as_of
+        where
+            list_contains(cast($site_ids as varchar[]), site_id)
+            and {site_in_scope("site_id")}
+            and calendar_date = $as_of
         order by site_id, role
         """,
         {"site_ids": list(site_ids), "as_of": as_of, **GROUP_PARAMETERS},
@@ -35,11 +39,12 @@ def ticket_themes(site_ids: list[str], start_date: dt.date, end_date: dt.date) -
     """Help-desk tickets opened in the period (site-local days) per site and category
     (marts.helpdesk_tickets_by_category)."""
     return query(
-        """
+        f"""
         select site_id, site_name, category, cast(sum(tickets) as bigint) as tickets
         from marts.helpdesk_tickets_by_category
         where
             list_contains(cast($site_ids as varchar[]), site_id)
+            and {site_in_scope("site_id")}
             and opened_date between $start_date and $end_date
         group by site_id, site_name, category
         order by tickets desc, category
@@ -71,7 +76,7 @@ def readiness(site_ids: list[str]) -> pd.DataFrame:
             open_master_data_issues,
             readiness_status
         from marts.site_readiness
-        where list_contains(cast($site_ids as varchar[]), site_id)
+        where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
         order by planned_go_live_date nulls last, site_id
         """,
         {"site_ids": list(site_ids), **GROUP_PARAMETERS},
