@@ -3,10 +3,11 @@ queries, and whether the relations a page reads are there. No KPI logic: the que
 (dashboards/queries/<area>.py) run their SQL through ``query``, where user-chosen values (sites, dates, KPIs)
 only ever reach SQL as bound parameters.
 
-Every query is scoped to the viewer's sites (dashboards/queries/scope.py): ``query`` binds ``$allowed_sites`` to
-each statement, which filters its rows with ``scope.site_in_scope("site_id")`` (or ``wave_in_scope`` /
-``NETWORK_ONLY``); a statement that reads no site rows passes ``exempt_from_scope="<why>"``. A new query without
-either fails on its first run (DuckDB refuses an unused parameter) and in tests/test_access_scope.py."""
+Every query is scoped to the viewer's sites (dashboards/queries/scope.py): each statement filters its rows with
+``scope.site_in_scope("site_id")`` (or ``wave_in_scope`` / ``NETWORK_ONLY``), and ``query`` binds the viewer's
+sites to its ``$allowed_sites``; a statement that reads no site rows passes ``exempt_from_scope="<why>"``. A query
+with neither is refused for a viewer limited to some sites (scope.ScopeMissing), so it shows nothing rather than
+another site's rows, and fails tests/test_access_scope.py, which runs every query function as a site lead."""
 
 from __future__ import annotations
 
@@ -101,10 +102,15 @@ def query(sql: str, parameters: dict[str, Any] | None = None, *, exempt_from_sco
     bound = dict(parameters or {})
     if scope.PARAMETER in bound:
         raise ValueError(f"${scope.PARAMETER} is bound by connection.query from the viewer, never by a caller")
-    if exempt_from_scope is None:
-        bound[scope.PARAMETER] = scope.allowed_sites()
-    elif not exempt_from_scope.strip():
+    if exempt_from_scope is not None and not exempt_from_scope.strip():
         raise ValueError("exempt_from_scope needs the reason the query reads no site rows")
+    if f"${scope.PARAMETER}" in sql:
+        bound[scope.PARAMETER] = scope.allowed_sites()
+    elif exempt_from_scope is None and scope.allowed_sites() is not None:
+        raise scope.ScopeMissing(
+            f"a query without ${scope.PARAMETER} (scope.site_in_scope) for a viewer limited to some sites: "
+            f"{' '.join(sql.split())[:160]}"
+        )
     warehouse = locate_warehouse()
     try:
         return _cached_query(str(warehouse.path), warehouse.stamp, sql, bound)

@@ -1,9 +1,10 @@
 """Row-level scope: which sites the viewer may see, applied in every query of the query layer, never in the widgets.
 
-connection.query binds the viewer's allowed sites as ``$allowed_sites`` (a list of site ids; NULL for a viewer who
-may see every site) to every query it runs. DuckDB refuses a parameter a statement does not use, so a query that
-forgets the scope predicate fails on its first run instead of showing another site's rows; a query that reads no
-site rows at all (the KPI catalogue, the warehouse's table list) says so with ``exempt_from_scope=<why>``.
+Every query filters its rows with one of the predicates below, and connection.query binds the viewer's allowed
+sites to their ``$allowed_sites`` (a list of site ids; NULL for a viewer who may see every site). A query that
+forgets the predicate is refused (ScopeMissing) for a viewer limited to some sites, instead of showing them another
+site's rows; a query that reads no site rows at all (the KPI catalogue, the warehouse's table list) says so with
+``exempt_from_scope=<why>``.
 
 The predicates below are the scope's one definition:
 
@@ -38,6 +39,10 @@ NETWORK_ONLY = f"({_ALLOWED} is null)"
 _SESSION_KEY = "_observatory_viewer"
 
 T = TypeVar("T")
+
+
+class ScopeMissing(RuntimeError):
+    """A query that applies no scope predicate, run for a viewer limited to some sites."""
 
 
 @dataclass(frozen=True)
