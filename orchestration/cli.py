@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 import ipaddress
+import json
 import logging
 import os
 import socket
@@ -190,11 +191,29 @@ def sign_in_provider(secrets_file: Path) -> str | None:
     return str(auth.get("server_metadata_url") or ", ".join(providers))
 
 
+def secrets_from_environment(settings: Settings) -> Path | None:
+    """The [auth] section of the OBSERVATORY_OIDC_* variables as a secrets file (mode 0600) beside the warehouse,
+    or None when they configure no sign-in (orchestration/settings.py)."""
+    if not settings.oidc.get("server_metadata_url"):
+        return None
+    missing = [key for key, value in settings.oidc.items() if not value]
+    if missing:
+        raise CommandError(f"OBSERVATORY_OIDC_METADATA_URL is set, but not {', '.join(missing)} (OBSERVATORY_OIDC_*)")
+    path = settings.warehouse_path.parent / "secrets" / "dashboard_auth.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["[auth]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.oidc.items()]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
 def command_dashboard(args: argparse.Namespace) -> int:
     settings = Settings.from_env(warehouse_path=args.warehouse)
     host = args.host or settings.dashboard_host
     port = args.port or settings.dashboard_port
-    secrets_file = (args.secrets or settings.dashboard_secrets).resolve()
+    secrets_file = (args.secrets or secrets_from_environment(settings) or settings.dashboard_secrets).resolve()
     app = PROJECT_ROOT / "dashboards" / "app.py"
     if not settings.warehouse_path.exists():
         raise CommandError(f"no published warehouse at {settings.warehouse_path}: run `observatory run` first")
@@ -309,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the weekly review as a PDF (or its first page as a PNG)",
         description="Write one ISO week's review from the published marts: KPI tiles with status and bands and the "
         "site x KPI heat map; with --site, that site's tiles and a second page of its last 12 weeks. Rendered "
-        "offline (no browser, nothing fetched).",
+        "offline (no browser, nothing fetched). An operator's tool on the warehouse file: every site, whatever "
+        "the dashboard's sign-in and dashboard_access allow.",
     )
     report.add_argument("--warehouse", type=Path, metavar="FILE", help="published warehouse to read")
     report.add_argument("--site", metavar="S", help="a site id: the site's tiles and trends (default: the network)")

@@ -17,6 +17,7 @@ import inspect
 import json
 import pkgutil
 import re
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ import dashboards.queries
 from dashboards import access, audit
 from dashboards.queries import connection, reference, rollup, scope, trends
 from orchestration import cli
+from orchestration.settings import Settings
 
 # Modules that hold the query layer's machinery, not page queries.
 MACHINERY = {"connection", "scope", "privacy"}
@@ -299,3 +301,25 @@ def test_a_secrets_file_configures_sign_in_only_with_its_auth_section_complete(t
         '[auth.okta]\nclient_id = "x"\n'
     )
     assert cli.sign_in_provider(secrets_file) == "[auth.okta]"
+
+
+def test_sign_in_can_come_from_the_environment_as_a_private_secrets_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    variables = {
+        "OBSERVATORY_OIDC_METADATA_URL": "https://login.example.com/v2.0/.well-known/openid-configuration",
+        "OBSERVATORY_OIDC_CLIENT_ID": "client",
+        "OBSERVATORY_OIDC_CLIENT_SECRET": 'se"cret',
+        "OBSERVATORY_OIDC_REDIRECT_URI": "https://dash.example.com/oauth2callback",
+        "OBSERVATORY_OIDC_COOKIE_SECRET": "cookie",
+    }
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    path = cli.secrets_from_environment(Settings.from_env(warehouse_path=tmp_path / "warehouse.duckdb"))
+    assert path is not None and path.parent == tmp_path / "secrets"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert tomllib.loads(path.read_text())["auth"]["client_secret"] == 'se"cret'
+    assert cli.sign_in_provider(path) == variables["OBSERVATORY_OIDC_METADATA_URL"]
+    monkeypatch.delenv("OBSERVATORY_OIDC_COOKIE_SECRET")
+    with pytest.raises(cli.CommandError, match="cookie_secret"):
+        cli.secrets_from_environment(Settings.from_env(warehouse_path=tmp_path / "warehouse.duckdb"))
