@@ -109,7 +109,7 @@ def audit_page_view(viewer: scope.Viewer, page: str, current: filters.Filters) -
 def main() -> None:
     st.set_page_config(page_title="Adoption Observatory", page_icon=str(ICON), layout="wide")
     is_sign_in_configured = scope.sign_in_configured()
-    if is_sign_in_configured and not st.user.is_logged_in:
+    if is_sign_in_configured and not st.user.get("is_logged_in"):
         scope.remember(scope.NOBODY)
         sign_in_page()
     try:

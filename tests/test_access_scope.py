@@ -204,6 +204,44 @@ def test_outside_a_served_dashboard_the_viewer_is_the_operator() -> None:
     assert scope.current() is scope.OPERATOR
 
 
+# --- the app in Streamlit's AppTest: open says so on every page; configured, nothing before sign-in --------------
+
+APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+
+
+@pytest.mark.slow
+def test_without_a_provider_every_page_says_the_dashboard_is_open(warehouse: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    for page in access.ALL_PAGES:
+        app.switch_page(f"views/{page}").run()
+        assert not app.exception, page
+        notices = [caption.value for caption in app.sidebar.caption if "Open dashboard" in caption.value]
+        assert notices == [
+            ":material/lock_open: Open dashboard: no sign-in configured, so anyone who can reach 127.0.0.1 sees "
+            "every site (README: Sign-in and who sees what)."
+        ], page
+
+
+@pytest.mark.slow
+def test_with_a_provider_a_visitor_gets_the_sign_in_button_and_no_data(warehouse: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "test",
+        "client_id": "test",
+        "client_secret": "test",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+    app.run()
+    assert not app.exception
+    assert [button.label for button in app.button] == ["Sign in"]
+    assert not app.sidebar.multiselect and not app.metric and not app.dataframe
+
+
 # --- who sees what: dashboard_access rows -> viewer -----------------------------------------------------------
 
 ACCESS_ROWS = pd.DataFrame(

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import streamlit as st
-from streamlit.auth_util import get_secrets_auth_section
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -118,7 +117,8 @@ def remember(viewer: Viewer) -> None:
 def sign_in_configured() -> bool:
     """Whether the served dashboard has an identity provider: an ``[auth]`` section in its Streamlit secrets
     (README "Sign-in and who sees what")."""
-    return bool(get_secrets_auth_section())
+    # st.secrets rather than streamlit.auth_util's copy of it: Streamlit's AppTest replaces st.secrets.
+    return bool(st.secrets.load_if_toml_exists() and st.secrets.get("auth"))
 
 
 def current() -> Viewer:
