@@ -5,8 +5,8 @@ table dashboard_access (staging.stg_reference__dashboard_access), which gives ro
   groups claim (OBSERVATORY_GROUPS_CLAIM, default ``groups``) holds NAME.
 - ``role`` ``network``: every site; ``site`` and ``finance``: the site id in ``scope``; ``wave``: every site of the
   rollout wave in ``scope``; ``scope`` ``*``: every site. A user with several rows sees the union.
-- Pages: ``network``, ``site`` and ``wave`` every page but Data quality (the whole delivery's files: only a viewer
-  who may see every site); ``finance`` the Finance close and the KPI dictionary.
+- Pages: ``network``, ``site`` and ``wave`` every page, ``finance`` the Finance close and the KPI dictionary; Data
+  quality (the whole delivery's files) only for a viewer who may see every site.
 - A signed-in user with no row (or whose rows name no site of the warehouse) has no access: app.py shows a "no
   access" page and nothing else. So does an identity provider's account without a verified e-mail address.
 
@@ -39,14 +39,14 @@ ALL_PAGES = (
     "data_quality.py",
     "kpi_dictionary.py",
 )
-# Pages a role opens; Data quality in addition for any viewer of every site.
+# Pages a role opens; Data quality (the whole delivery's files) only for a viewer of every site.
+NETWORK_PAGES = ("data_quality.py",)
 ROLE_PAGES = {
     "network": ALL_PAGES,
-    "site": tuple(page for page in ALL_PAGES if page != "data_quality.py"),
-    "wave": tuple(page for page in ALL_PAGES if page != "data_quality.py"),
+    "site": ALL_PAGES,
+    "wave": ALL_PAGES,
     "finance": ("finance_close.py", "kpi_dictionary.py"),
 }
-NETWORK_PAGES = ("data_quality.py",)
 
 
 def access_rows() -> pd.DataFrame:
@@ -118,8 +118,6 @@ def signed_in_viewer(user: Mapping[str, Any]) -> Viewer:
 def pages_for(viewer: Viewer) -> tuple[str, ...]:
     """The page files the viewer may open, in the navigation's order."""
     allowed = {page for role in viewer.roles for page in ROLE_PAGES.get(role, ())}
-    if viewer.site_ids is None:
-        allowed |= {page for page in NETWORK_PAGES if viewer.roles}
-    else:
+    if viewer.site_ids is not None:
         allowed -= set(NETWORK_PAGES)
     return tuple(page for page in ALL_PAGES if page in allowed)

@@ -277,7 +277,9 @@ def test_network_and_finance_roles_see_every_site_and_finance_only_its_pages() -
     assert network.site_ids is None and access.pages_for(network) == access.ALL_PAGES
     finance = access.viewer_for("finance@example.com", [], ACCESS_ROWS, SITES)
     assert finance.site_ids is None
-    assert access.pages_for(finance) == ("finance_close.py", "data_quality.py", "kpi_dictionary.py")
+    assert access.pages_for(finance) == ("finance_close.py", "kpi_dictionary.py")
+    everywhere = access.viewer_for("lead.nwk1@example.com", [], ACCESS_ROWS.replace({"NWK1": "*"}), SITES)
+    assert everywhere.site_ids is None and "data_quality.py" in access.pages_for(everywhere)
 
 
 def test_an_unknown_user_or_an_unverified_address_has_no_access() -> None:
