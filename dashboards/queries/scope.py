@@ -15,9 +15,10 @@ The predicates below are the scope's one definition:
   a viewer who may see every site.
 
 Who the viewer is: inside the dashboard, the viewer app.py resolved from the sign-in (dashboards/access.py) for this
-session; a download made after the page run (a deferred PDF) runs ``as_viewer`` with the viewer of the page that
-offered it. Outside a served dashboard (``observatory report``, the benchmark, tests), every site unless a caller
-sets a viewer with ``viewing_as``: those are operator tools that read the warehouse file directly anyway.
+session; a download made after the page run (a deferred download, served outside it) runs as the viewer of the
+page that offered it (components.audited_download, through ``viewing_as``). Outside a served dashboard
+(``observatory report``, the benchmark, tests), every site unless a caller sets a viewer with ``viewing_as``: those
+are operator tools that read the warehouse file directly anyway.
 """
 
 from __future__ import annotations
