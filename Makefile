@@ -49,6 +49,9 @@ lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models --processes 2
+	@# The semantic layer: dbt parses (and checks) the semantic models and metrics; MetricFlow validates them, through
+	@# the read-only `published` target, which writes nothing (--skip-dw: no warehouse needed).
+	cd dbt_project && ../$(BIN)/dbt parse --quiet && DBT_TARGET=published ../$(BIN)/mf validate-configs --skip-dw
 
 # Debian's Chromium and ChromeDriver for the real-browser dashboard test (root installs them; others skip).
 browser-deps:

@@ -127,12 +127,19 @@ def count_heatmap(
     label: str,
     tooltip: Sequence[alt.Tooltip | str],
     suppressed: str = "is_suppressed",
+    x_sort: Sequence[str] | None = None,
+    x_title: str | None = None,
 ) -> alt.LayerChart:
-    """Counts as shades of blue; suppressed cells grey, labelled by ``label`` (e.g. '< 5')."""
+    """Counts (or rates) as shades of blue; suppressed cells grey, labelled by ``label`` (e.g. '< 5')."""
     # Vega-Lite drops marks whose colour field is null, so suppressed cells get a shade of 0 to stay drawn.
     frame = guard(frame).assign(_shade=frame[value].fillna(0))
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{x}:N", title=None, axis=alt.Axis(labelAngle=0, labelOverlap=False, orient="top", labelLimit=140)),
+        x=alt.X(
+            f"{x}:N",
+            title=x_title,
+            sort=list(x_sort) if x_sort is not None else "ascending",
+            axis=alt.Axis(labelAngle=0, labelOverlap=False, orient="top", labelLimit=140),
+        ),
         y=alt.Y(f"{y}:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200)),
         tooltip=list(tooltip),
     )
@@ -415,6 +422,60 @@ def hypercare_lines(
             layers.append(anomaly_markers(inside, x="day_offset", x_type="Q"))
             return alt.layer(*layers).resolve_scale(color="independent").properties(height=height)
     return alt.layer(*layers).properties(height=height)
+
+
+def ramp(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    x_title: str,
+    y_title: str | None,
+    y_format: str,
+    tooltip: Sequence[alt.Tooltip | str],
+    colours: dict[str, str] | None = None,
+    height: int = 240,
+) -> alt.Chart:
+    """One line per series against a count of periods since an event (weeks since go-live), not a date: the
+    series share one axis from 0."""
+    frame = guard(frame)
+    present = sorted(frame[series].dropna().unique())
+    colour_scale = _scale({name: colours[name] for name in present if name in colours}) if colours else alt.Undefined
+    return (
+        alt.Chart(frame)
+        .mark_line(point=alt.OverlayMarkDef(size=30))
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format), scale=alt.Scale(zero=False)),
+            color=alt.Color(f"{series}:N", scale=colour_scale, legend=_legend(len(present))),
+            tooltip=list(tooltip),
+        )
+        .properties(height=height)
+    )
+
+
+def share_bars(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    category: str,
+    value_title: str,
+    tooltip: Sequence[alt.Tooltip | str],
+    category_title: str | None = None,
+) -> alt.Chart:
+    """Horizontal bars of a share (0 to 1, axis in percent), in the frame's order."""
+    frame = guard(frame)
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=SERIES_PALETTE[0])
+        .encode(
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(f"{category}:N", title=category_title, sort=None, axis=alt.Axis(labelLimit=200)),
+            tooltip=list(tooltip),
+        )
+        .properties(height=alt.Step(CELL_STEP + 4))
+    )
 
 
 def bars(

@@ -61,6 +61,12 @@ RELATION_WORDS = {
     "marts.exception_backlog_breakdown": "the open exceptions by type and age",
     "marts.provisioned_users_by_role": "the provisioned users by role",
     "marts.helpdesk_tickets_by_category": "the help-desk tickets by category",
+    "marts.helpdesk_themes_weekly": "the weekly help-desk themes",
+    "marts.adoption_by_transaction": "the adoption by transaction",
+    "marts.adoption_by_role": "the adoption by role",
+    "marts.adoption_cohorts": "the weeks since go-live by site",
+    "marts.adoption_depth": "the adoption depth scores",
+    "marts.measure_definitions": "the project measures' definitions",
 }
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration.python_marts import write_mart
+
 RELATION = "marts.alerts"
 HISTORY_SCHEMA = "alert_state"
 ALERT_HISTORY = f"{HISTORY_SCHEMA}.alert_history"
@@ -347,13 +349,13 @@ def merge_alerts(
 
 
 def write_alert_mart(con: duckdb.DuckDBPyConnection) -> None:
-    definition = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in MART_COLUMNS)
     names = ", ".join(name for name, _, _ in COLUMNS)
-    con.execute("create schema if not exists marts")
-    con.execute(f"create or replace table {RELATION} ({definition})")
-    con.execute(
-        f"insert into {RELATION} select {names}, cleared_at is null as is_active from {ALERT_HISTORY} "
-        "order by first_raised_at desc, alert_key"
+    write_mart(
+        con,
+        RELATION,
+        MART_COLUMNS,
+        f"select {names}, cleared_at is null as is_active from {ALERT_HISTORY}",
+        order_by="first_raised_at desc, alert_key",
     )
 
 

@@ -3,13 +3,12 @@
 The detectors (orchestration/detectors.py) need a trimmed running baseline and a recursive CUSUM, which do not fit
 the engine-neutral SQL of the dbt project, so this is Python: it reads the built marts and staging relations of
 the working database and writes the two marts beside the dbt ones (the asset is in orchestration/signals.py);
-publish copies them with the rest. Columns are described in KPI_ANOMALY_COLUMNS and DELIVERY_GAP_COLUMNS (and
+publish copies them with the rest. Columns are declared in KPI_ANOMALY_COLUMNS and DELIVERY_GAP_COLUMNS (and
 docs/kpis.md "Signals").
 """
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
 
 import duckdb
 import numpy as np
@@ -23,48 +22,52 @@ from orchestration.detectors import (
     detect_kpi_anomalies,
     settling_days,
 )
+from orchestration.python_marts import Column, write_mart
 
-KPI_ANOMALY_COLUMNS = {
-    "site_id": ("varchar", "The site."),
-    "kpi": ("varchar", "The KPI (kpi_daily.kpi); only additive ratio KPIs are judged."),
-    "kpi_date": ("date", "The flagged day (kpi_daily.kpi_date). Grain: site_id, kpi, kpi_date."),
-    "kind": ("varchar", "spike (|score| at or above the spike threshold) or level_shift (CUSUM above threshold)."),
-    "anomaly_start_date": (
+KPI_ANOMALY_COLUMNS = (
+    ("site_id", "varchar", "The site."),
+    ("kpi", "varchar", "The KPI (kpi_daily.kpi); only additive ratio KPIs are judged."),
+    ("kpi_date", "date", "The flagged day (kpi_daily.kpi_date). Grain: site_id, kpi, kpi_date."),
+    ("kind", "varchar", "spike (|score| at or above the spike threshold) or level_shift (CUSUM above threshold)."),
+    (
+        "anomaly_start_date",
         "date",
         "First day of the departure: for a level shift the day its CUSUM last left zero, for a spike the first "
         "of its consecutive spike days.",
     ),
-    "observed_value": ("double", "numerator / denominator of the day."),
-    "expected_value": (
+    ("observed_value", "double", "numerator / denominator of the day."),
+    (
+        "expected_value",
         "double",
         "Pooled rate of the baseline window (days far from its median left out); in the go-live window the "
         "hypercare line projected to the day.",
     ),
-    "lower_bound": ("double", "expected_value - threshold x the day's standard error."),
-    "upper_bound": ("double", "expected_value + threshold x the day's standard error."),
-    "numerator": ("double", "kpi_daily.numerator of the day."),
-    "denominator": ("double", "kpi_daily.denominator of the day (at least the minimum volume)."),
-    "score": ("double", "(observed - expected) / standard error of a day of this volume; signed."),
-    "cusum": ("double", "The CUSUM in the score's direction (positive up, negative down) on that day."),
-    "direction": ("varchar", "worse or better, by the KPI's direction (kpi_definitions.direction)."),
-    "kpi_direction": ("varchar", "higher or lower: which way the KPI is better."),
-    "in_go_live_window": (
+    ("lower_bound", "double", "expected_value - threshold x the day's standard error."),
+    ("upper_bound", "double", "expected_value + threshold x the day's standard error."),
+    ("numerator", "double", "kpi_daily.numerator of the day."),
+    ("denominator", "double", "kpi_daily.denominator of the day (at least the minimum volume)."),
+    ("score", "double", "(observed - expected) / standard error of a day of this volume; signed."),
+    ("cusum", "double", "The CUSUM in the score's direction (positive up, negative down) on that day."),
+    ("direction", "varchar", "worse or better, by the KPI's direction (kpi_definitions.direction)."),
+    ("kpi_direction", "varchar", "higher or lower: which way the KPI is better."),
+    (
+        "in_go_live_window",
         "boolean",
         "The day lies in the site's go-live window (go-live day and the 27 days after): judged against the "
         "hypercare curve (a line through the KPI's last 7 days) instead of the norm before go-live.",
     ),
-    "detector": ("varchar", "The detector that raised it (robust_baseline_cusum)."),
-}
-DELIVERY_GAP_COLUMNS = {
-    "site_id": ("varchar", "The site."),
-    "entity": ("varchar", "The contract entity (a staging relation with a site_id)."),
-    "gap_date": ("date", "The delivery day (from the file name) that fell silent. Grain: site_id, entity, gap_date."),
-    "gap_start_date": ("date", "First day of consecutive gap days of the site and entity."),
-    "expected_rows": ("double", "Median rows of the same weekday over the previous 4 weeks."),
-    "observed_rows": ("bigint", "Rows of the site in that day's delivery (latest version of each key)."),
-    "other_sites_delivering": ("bigint", "Other sites with rows of the entity that day (at least one)."),
-    "detector": ("varchar", "The detector that raised it (weekday_median)."),
-}
+    ("detector", "varchar", "The detector that raised it (robust_baseline_cusum)."),
+)
+DELIVERY_GAP_COLUMNS = (
+    ("site_id", "varchar", "The site."),
+    ("entity", "varchar", "The contract entity (a staging relation with a site_id)."),
+    ("gap_date", "date", "The delivery day (from the file name) that fell silent. Grain: site_id, entity, gap_date."),
+    ("gap_start_date", "date", "First day of consecutive gap days of the site and entity."),
+    ("expected_rows", "double", "Median rows of the same weekday over the previous 4 weeks."),
+    ("observed_rows", "bigint", "Rows of the site in that day's delivery (latest version of each key)."),
+    ("other_sites_delivering", "bigint", "Other sites with rows of the entity that day (at least one)."),
+    ("detector", "varchar", "The detector that raised it (weekday_median)."),
+)
 
 # A site's last calendar day (its daily level KPIs have a row on each): later days have not happened yet, and the
 # last days of a KPI whose numerator comes later are not judged yet (detectors.settling_days).
@@ -196,23 +199,17 @@ def find_delivery_gaps(con: duckdb.DuckDBPyConnection) -> list[DeliveryGap]:
     return found
 
 
-def write_table(
-    con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, tuple[str, str]], records: Iterable[object]
-) -> int:
-    """Replace marts.<name> with `records` (dataclasses with these fields), typed as `columns` say."""
+def signal_rows(columns: tuple[Column, ...], records: list) -> pa.Table:
+    """The detectors' records (dataclasses with these fields) as an Arrow table of the declared columns."""
     rows = [dataclasses.asdict(record) for record in records]
-    arrow = pa.table({column: [row[column] for row in rows] for column in columns})
-    selected = ", ".join(f'cast("{column}" as {kind}) as "{column}"' for column, (kind, _) in columns.items())
-    con.register("signal_rows", arrow)
-    try:
-        con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.{name} as select {selected} from signal_rows order by all")
-    finally:
-        con.unregister("signal_rows")
-    return len(rows)
+    return pa.table({name: [row[name] for row in rows] for name, _, _ in columns})
 
 
 def write_signals(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    anomalies = write_table(con, "kpi_anomalies", KPI_ANOMALY_COLUMNS, find_kpi_anomalies(con))
-    gaps = write_table(con, "delivery_gaps", DELIVERY_GAP_COLUMNS, find_delivery_gaps(con))
+    anomalies = write_mart(
+        con, "marts.kpi_anomalies", KPI_ANOMALY_COLUMNS, signal_rows(KPI_ANOMALY_COLUMNS, find_kpi_anomalies(con))
+    )
+    gaps = write_mart(
+        con, "marts.delivery_gaps", DELIVERY_GAP_COLUMNS, signal_rows(DELIVERY_GAP_COLUMNS, find_delivery_gaps(con))
+    )
     return anomalies, gaps

@@ -1,4 +1,4 @@
-"""The `observatory` command: run, dashboard, report, generate (see docs/contract/README.md)."""
+"""The `observatory` command: run, dashboard, report, query, generate (see docs/contract/README.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -263,6 +263,38 @@ def command_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_query(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(warehouse_path=args.warehouse)
+    from orchestration.semantic_models import DIMENSIONS
+    from orchestration.semantic_query import QueryError, metric_names, query_metrics
+
+    known = metric_names()
+    unknown = [metric for metric in args.metrics if metric not in known]
+    if unknown:
+        raise CommandError(f"unknown metric {', '.join(map(repr, unknown))}; metrics: {', '.join(known)}")
+    # A MetricFlow name has its entity or metric_time before a double underscore; anything else must be a short name.
+    unknown = [name for name in args.by if name not in DIMENSIONS and "__" not in name]
+    if unknown:
+        raise CommandError(f"unknown dimension {', '.join(map(repr, unknown))}; dimensions: {', '.join(DIMENSIONS)}")
+    try:
+        result = query_metrics(
+            settings.warehouse_path, args.metrics, args.by, args.where, args.start, args.end, args.order_by
+        )
+    except QueryError as error:
+        raise CommandError(str(error).splitlines()[0]) from None
+    if args.sql:
+        print(result.sql)
+    print(result.table.text_format(float_decimals=args.decimals))
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
 def command_generate(args: argparse.Namespace) -> int:
     from simulator.__main__ import describe, generate_from
 
@@ -336,6 +368,38 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: the latest full week in the data)")
     report.add_argument("--out", type=Path, metavar="FILE.pdf|png", required=True, help="file to write")
     report.set_defaults(handler=command_report)
+
+    from orchestration.semantic_models import DIMENSIONS
+
+    query = commands.add_parser(
+        "query",
+        help="a KPI by any dimension, from the semantic layer (MetricFlow) over the published warehouse",
+        description="Query KPIs (MetricFlow metrics, one per KPI of the dictionary, the scorecards' roll-up: sum "
+        "over sum, level KPIs the period's last day per site) grouped by dimensions, from the published warehouse, "
+        'read-only. Plain `mf query` works too (README, "Semantic layer").',
+    )
+    query.add_argument("metrics", nargs="+", metavar="METRIC", help="a KPI (e.g. line_fill_rate), or several")
+    query.add_argument(
+        "--by",
+        nargs="+",
+        default=[],
+        metavar="DIM",
+        help=f"group by: {', '.join(DIMENSIONS)}, or a MetricFlow name (site__region, metric_time__week ...)",
+    )
+    query.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="FILTER",
+        help="a MetricFlow filter, e.g. \"{{ Dimension('site__region') }} = 'Europe'\" (repeat to combine)",
+    )
+    query.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first KPI day")
+    query.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last KPI day")
+    query.add_argument("--order-by", nargs="+", default=[], metavar="NAME", help="default: the --by dimensions")
+    query.add_argument("--decimals", type=int, default=4, metavar="N", help="decimals shown (default 4)")
+    query.add_argument("--sql", action="store_true", help="print the SQL MetricFlow ran, before the result")
+    query.add_argument("--warehouse", type=Path, metavar="FILE", help="published warehouse to read")
+    query.set_defaults(handler=command_query)
 
     generate = commands.add_parser(
         "generate",

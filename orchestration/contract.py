@@ -10,6 +10,9 @@ writes (``--check`` only compares):
   _erp__models.yml (reference tables: staging/reference/stg_reference__<table>.sql, _reference__models.yml)
 - dbt_project/macros/contract/contract_entities.sql           the contract as a dbt macro (types, codes, constraints)
 - docs/extracts.md                                            what a user reads
+
+and, from the KPI dictionary (meta.kpis of kpi_daily), the semantic layer's yml (orchestration/semantic_models.py):
+- dbt_project/models/marts/semantic/_semantic__models.yml     MetricFlow semantic models, metrics, time spine
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from orchestration import semantic_models
 from orchestration.settings import CONTRACT_PATH, DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.staging_models import (
     base_model,
@@ -434,11 +438,13 @@ def derived_files(contract: Contract) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write (or --check) the files derived from contract.yml.")
+    parser = argparse.ArgumentParser(
+        description="Write (or --check) the files derived from contract.yml and the KPI dictionary."
+    )
     parser.add_argument("--check", action="store_true", help="only report files that are out of date")
     args = parser.parse_args(argv)
     stale = []
-    for path, text in derived_files(load_contract()).items():
+    for path, text in (derived_files(load_contract()) | semantic_models.derived_files()).items():
         if path.exists() and path.read_text() == text:
             continue
         stale.append(path)

@@ -7,7 +7,12 @@ import dagster as dg
 from orchestration.alert_webhook import build_alert_sensor
 from orchestration.contract import load_contract
 from orchestration.ingest import build_ingest_assets
-from orchestration.operations import build_daily_schedule, build_freshness_checks, build_landing_sensor
+from orchestration.operations import (
+    build_daily_schedule,
+    build_freshness_checks,
+    build_landing_sensor,
+    build_weekly_full_refresh_schedule,
+)
 from orchestration.progress import run_event_logger
 from orchestration.publish import build_publish_asset
 from orchestration.resources import WarehouseResource
@@ -36,7 +41,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[*ingest_assets, dbt_assets, *signal_assets, publish_asset],
         asset_checks=[build_freshness_checks(entities)],
         jobs=[observatory_job],
-        schedules=[build_daily_schedule(observatory_job)],
+        schedules=[build_daily_schedule(observatory_job), build_weekly_full_refresh_schedule(observatory_job)],
         sensors=[build_landing_sensor(observatory_job, entities), build_alert_sensor(settings)],
         loggers={"console": dg.colored_console_logger, "observatory": run_event_logger},
         resources={

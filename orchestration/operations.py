@@ -21,6 +21,7 @@ OPERATIONS = OperationsSettings.from_env()
 DELIVERY_MAX_AGE_HOURS = OPERATIONS.delivery_max_age_hours
 EVENT_MAX_AGE_HOURS = OPERATIONS.event_max_age_hours
 SCHEDULE_CRON = OPERATIONS.schedule_cron
+FULL_REFRESH_CRON = OPERATIONS.full_refresh_cron
 
 
 def delivery_fingerprint(extracts_dir: Path, entities: list[Entity]) -> str:
@@ -62,6 +63,19 @@ def build_daily_schedule(job: "UnresolvedAssetJobDefinition") -> dg.ScheduleDefi
         cron_schedule=SCHEDULE_CRON,
         execution_timezone="UTC",
         description="Rebuild every day even without a new delivery (level KPIs and freshness move with time).",
+    )
+
+
+def build_weekly_full_refresh_schedule(job: "UnresolvedAssetJobDefinition") -> dg.ScheduleDefinition:
+    """An incremental run tests only the rows it staged (dbt_project.yml: the staging tests' `where`); once a week
+    every model is rebuilt from scratch, so every test reads its whole table and nothing kept can drift unseen."""
+    return dg.ScheduleDefinition(
+        name="weekly_full_refresh",
+        job=job,
+        cron_schedule=FULL_REFRESH_CRON,
+        execution_timezone="UTC",
+        run_config={"ops": {"observatory_dbt_assets": {"config": {"full_refresh": True}}}},
+        description="Rebuild every model from scratch once a week: every dbt test then checks its whole table.",
     )
 
 

@@ -23,6 +23,8 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from orchestration.python_marts import write_mart
+
 RELATION = "marts.orders_at_risk"
 MODEL_RELATION = "marts.orders_at_risk_model"
 # The mart's columns: name, type, meaning (docs/kpis.md "Signals" lists the same; a test holds them together).
@@ -461,19 +463,6 @@ def model_rows(model: RiskModel | None) -> pd.DataFrame:
     )
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, relation: str, columns: tuple, rows: pd.DataFrame) -> None:
-    # Declared types, so the table reads the same whether it holds rows or none.
-    definition = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in columns)
-    names = ", ".join(name for name, _, _ in columns)
-    con.register("signal_rows", rows)
-    try:
-        con.execute(f"create or replace table {relation} ({definition})")
-        if len(rows):
-            con.execute(f"insert into {relation} ({names}) select {names} from signal_rows")
-    finally:
-        con.unregister("signal_rows")
-
-
 def write_orders_at_risk(
     con: duckdb.DuckDBPyConnection, horizon_days: int, history_days: int
 ) -> tuple[pd.DataFrame, RiskModel | None]:
@@ -482,7 +471,6 @@ def write_orders_at_risk(
     frame = snapshot_lines(con, horizon_days, history_days)
     model = train(frame)
     rows = score_open_lines(frame, model)
-    con.execute("create schema if not exists marts")
-    _write_table(con, RELATION, COLUMNS, rows)
-    _write_table(con, MODEL_RELATION, MODEL_COLUMNS, model_rows(model))
+    write_mart(con, RELATION, COLUMNS, rows)
+    write_mart(con, MODEL_RELATION, MODEL_COLUMNS, model_rows(model))
     return rows, model

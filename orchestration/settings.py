@@ -26,6 +26,7 @@ Variable (default): meaning.
   when an entity's newest current delivery file, or its newest event, is older at the build's start; passed to dbt,
   which judges in marts.entity_freshness (orchestration/transform.py, orchestration/operations.py)
 - OBSERVATORY_SCHEDULE_CRON (0 6 * * *): the daily rebuild's schedule, in UTC
+- OBSERVATORY_FULL_REFRESH_CRON (0 5 * * 0): the weekly full refresh's schedule, in UTC (whole-table tests)
 - OBSERVATORY_RISK_HORIZON_DAYS (7), OBSERVATORY_RISK_HISTORY_DAYS (182): marts.orders_at_risk scores the open
   order lines due within the next HORIZON site-local days, with a model trained on the open lines of each of the
   previous HISTORY days (orchestration/orders_at_risk.py)
@@ -47,7 +48,10 @@ Variable (default): meaning.
   memory (orchestration/engines/spark.py; the same defaults stand in dbt_project/profiles.yml)
 
 Read by dbt itself, not by Python: OBSERVATORY_DBT_TARGET (target; dbt_project.yml's target-path), and in
-dbt_project/profiles.yml OBSERVATORY_POSTGRES_THREADS (2) and OBSERVATORY_SPARK_SCHEMA (observatory).
+dbt_project/profiles.yml OBSERVATORY_POSTGRES_THREADS (2), OBSERVATORY_SPARK_SCHEMA (observatory), DBT_TARGET
+(duckdb; dbt's own variable, also the default target of tools without --target, such as MetricFlow's `mf`) and,
+for the read-only target `published` that `mf query` uses, OBSERVATORY_WAREHOUSE (../data/warehouse.duckdb,
+relative to dbt_project/).
 
 The build folder of a warehouse ``W`` is ``.W.build`` beside it: the working DuckDB file the loader and dbt
 write (with the alert history, schema alert_state), the dbt target folder, the run lock and the record of the
@@ -202,6 +206,7 @@ class OperationsSettings:
     delivery_max_age_hours: float
     event_max_age_hours: float
     schedule_cron: str
+    full_refresh_cron: str
 
     @classmethod
     def from_env(cls) -> OperationsSettings:
@@ -210,6 +215,7 @@ class OperationsSettings:
             delivery_max_age_hours=float(env.get("OBSERVATORY_FRESHNESS_DELIVERY_HOURS", "36")),
             event_max_age_hours=float(env.get("OBSERVATORY_FRESHNESS_EVENT_HOURS", "72")),
             schedule_cron=env.get("OBSERVATORY_SCHEDULE_CRON", "0 6 * * *"),
+            full_refresh_cron=env.get("OBSERVATORY_FULL_REFRESH_CRON", "0 5 * * 0"),
         )
 
 

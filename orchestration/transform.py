@@ -36,13 +36,15 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=observatory_dbt_project(), dbt_executable=DBT_EXECUTABLE)
+    # The build's target by name: DBT_TARGET in the environment (how plain `mf` picks the read-only `published`
+    # target, dbt_project/profiles.yml) must never point a build at the published file.
+    return DbtCliResource(project_dir=observatory_dbt_project(), dbt_executable=DBT_EXECUTABLE, target="duckdb")
 
 
 @cache
 def observatory_dbt_project() -> DbtProject:
     """The dbt project, with its manifest parsed again whenever a model, macro or seed changed."""
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="duckdb")
     lock_path = DBT_PROJECT_DIR / project.target_path / "parse.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("w") as lock:  # processes starting together parse once, one after the other

@@ -1,7 +1,7 @@
 """Serve the dashboard as `observatory dashboard` does and drive it with Debian's Chromium (Playwright).
 
 Used by tests/test_dashboard_browser.py; also refreshes the README screenshots (network_review.png,
-attention.png, hypercare_tracker.png, drill_down.png):
+attention.png, hypercare_tracker.png, adoption.png, drill_down.png):
 
     .venv/bin/python tests/browser.py --warehouse data/warehouse.duckdb --out docs
 """
@@ -42,7 +42,7 @@ PAGES = (
     ("attention", "Attention", "Exception queue"),
     ("site_scorecard", "Site scorecard", "Every KPI"),
     ("hypercare_tracker", "Hypercare tracker", "Recovery curves"),
-    ("adoption", "Adoption", "Users by role"),
+    ("adoption", "Adoption", "Readiness of sites not yet live"),
     ("finance_close", "Finance close", "Before and after go-live"),
     ("data_quality", "Data quality", "Freshness"),
     ("kpi_dictionary", "KPI dictionary", "What exactly does each KPI count"),
@@ -208,7 +208,12 @@ def main() -> int:
     parser.add_argument("--warehouse", type=Path, required=True)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs")
     args = parser.parse_args()
-    wanted = {"": "network_review", "attention": "attention", "hypercare_tracker": "hypercare_tracker"}
+    wanted = {
+        "": "network_review",
+        "attention": "attention",
+        "hypercare_tracker": "hypercare_tracker",
+        "adoption": "adoption",
+    }
     with served_dashboard(args.warehouse.resolve()) as url, chromium_page() as page:
         for path, _title, text in PAGES:
             if path in wanted:

@@ -24,6 +24,7 @@ def observatory(*args: str) -> subprocess.CompletedProcess:
         ((), "run"),
         (("run",), "--extracts"),
         (("dashboard",), "--warehouse"),
+        (("query",), "--by"),
         (("generate",), "--seed"),
     ],
 )

@@ -137,6 +137,25 @@ def test_attention_comes_first_in_the_sidebar_and_downloads_its_exception_queue(
     assert browser.error_texts(page) == []
 
 
+def test_the_adoption_page_shows_adoption_in_depth_and_no_role_group_under_five(page: Page, dashboard_url: str) -> None:
+    page.goto(f"{dashboard_url}/adoption")
+    browser.wait_until_rendered(page, "Readiness of sites not yet live")
+    for section in ("Ramp by wave", "Adoption by transaction", "Adoption by role", "Depth of use", "Help-desk themes"):
+        assert page.get_by_role("heading", name=section, exact=True).first.is_visible()
+    assert page.get_by_text("Rising themes", exact=True).first.is_visible()
+    assert page.get_by_text("Themes by wave since go-live", exact=True).first.is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download adoption by role (CSV)").click()
+    rows = list(csv.DictReader(Path(download.value.path()).read_text().splitlines()))
+    assert rows and {"role", "provisioned_users", "active_rate", "is_suppressed"} <= set(rows[0])
+    hidden = [row for row in rows if row["is_suppressed"] == "True"]
+    assert hidden, "the sample has site-role groups of fewer than 5 users"
+    assert all(row["provisioned_users"] == row["active_users"] == row["active_rate"] == "" for row in hidden)
+    assert all(int(float(row["provisioned_users"])) >= 5 for row in rows if row["is_suppressed"] == "False")
+    browser.screenshot(page, ARTIFACTS / "adoption.png")
+    assert browser.error_texts(page) == []
+
+
 def test_the_served_dashboard_fetches_nothing_from_the_internet(page: Page, dashboard_url: str) -> None:
     """Every request the browser makes (favicon and icons included) goes to the dashboard's own server."""
     from urllib.parse import urlparse

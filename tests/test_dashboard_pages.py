@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -29,10 +30,21 @@ PAGES = {
     "network_review": ("Network review", ["Network KPIs", "Sites × KPIs", "Worst movers this week", "Wave gates"]),
     "site_scorecard": ("Site scorecard", ["Trends", "Every KPI by week", "Open exceptions by type and age"]),
     "hypercare_tracker": ("Hypercare tracker", ["Waves", "Recovery curves", "Recovered or not"]),
-    "adoption": ("Adoption", ["Users by role", "Help-desk themes", "Readiness of sites not yet live"]),
+    "adoption": (
+        "Adoption",
+        [
+            "Ramp by wave",
+            "Adoption by transaction",
+            "Adoption by role",
+            "Depth of use",
+            "Users by role",
+            "Help-desk themes",
+            "Readiness of sites not yet live",
+        ],
+    ),
     "finance_close": ("Finance close", ["Before and after go-live"]),
     "data_quality": ("Data quality", ["By entity", "By reason", "Freshness"]),
-    "kpi_dictionary": ("KPI dictionary", ["Definitions", "Published benchmarks"]),
+    "kpi_dictionary": ("KPI dictionary", ["Definitions", "Project measures", "Published benchmarks"]),
 }
 
 
@@ -190,6 +202,130 @@ def test_user_groups_under_five_are_suppressed(warehouse: Path) -> None:
     assert not app.exception
     assert privacy.SUPPRESSED_LABEL in " ".join(caption.value for caption in app.caption)
     assert not any("user_id" in str(frame.value.columns) for frame in app.dataframe)
+
+
+@pytest.mark.slow
+def test_adoption_by_role_never_shows_a_group_of_fewer_than_five_users(warehouse: Path) -> None:
+    _, end = period(warehouse)
+    week = adoption.last_whole_week(end)
+    sites = reference.sites()["site_id"].tolist()
+    roles = adoption.role_adoption(sites, week)
+    small = roles[roles["is_suppressed"]]
+    assert not small.empty, "the sample should have site-role groups of fewer than 5 users"
+    assert small[["provisioned_users", "active_users", "active_rate"]].isna().all().all()
+    shown = roles[~roles["is_suppressed"]]
+    assert (shown["provisioned_users"] >= privacy.MIN_GROUP_USERS).all()
+    # Over the selected sites a role can be shown that no site alone may show.
+    combined = shown[shown["site_id"].isna()]
+    per_site = set(shown.loc[shown["site_id"].notna(), "role"])
+    assert set(combined["role"]) - per_site
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        small_in_mart = con.execute(
+            "select count(*) from marts.adoption_by_role "
+            "where week_start_date = ? and is_live and provisioned_users < 5",
+            [week],
+        ).fetchone()[0]
+    assert small_in_mart == len(small[small["site_id"].notna()])
+    app = open_page("adoption")
+    assert not app.exception
+    captions = " ".join(caption.value for caption in app.caption)
+    assert f"fewer than {privacy.MIN_GROUP_USERS} provisioned users shows '{privacy.SUPPRESSED_LABEL}'" in captions
+    role_cells = [frame for frame in chart_frames(app) if {"role", "label", "active_rate"} <= set(frame.columns)]
+    assert role_cells, "no role heat map"
+    cells = pd.concat(role_cells)
+    assert privacy.SUPPRESSED_LABEL in set(cells["label"])
+    hidden = cells[cells["label"] == privacy.SUPPRESSED_LABEL]
+    assert hidden[["active_rate", "provisioned_users", "active_users"]].isna().all().all()
+
+
+@pytest.mark.slow
+def test_the_wave_ramp_sums_the_active_user_rate_of_the_wave_sites_on_each_week_last_day(warehouse: Path) -> None:
+    sites = reference.sites()
+    ramp = adoption.wave_ramp(sites["site_id"].tolist())
+    assert {"wave-1-pilot", "wave-2"} <= set(ramp["rollout_wave"])  # both waves on one axis
+    assert set(ramp.loc[ramp["rollout_wave"] == "wave-2", "weeks_since_go_live"]) <= set(
+        ramp.loc[ramp["rollout_wave"] == "wave-1-pilot", "weeks_since_go_live"]
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        # Week 1 of wave 1 ends 13 days after its go-live: active_user_rate of kpi_daily there, summed over the wave.
+        expected = con.execute(
+            """
+            select sum(kpi_daily.numerator) / sum(kpi_daily.denominator)
+            from marts.kpi_daily
+            inner join staging.stg_erp__sites as sites on kpi_daily.site_id = sites.site_id
+            where
+                kpi_daily.kpi = 'active_user_rate'
+                and sites.rollout_wave = 'wave-1-pilot'
+                and kpi_daily.kpi_date = sites.go_live_date + 13
+            """
+        ).fetchone()[0]
+    week_one = ramp[(ramp["rollout_wave"] == "wave-1-pilot") & (ramp["weeks_since_go_live"] == 1)]
+    assert week_one["active_user_rate"].iloc[0] == pytest.approx(expected)
+    app = open_page("adoption")
+    ramps = [
+        spec for spec in chart_specs(app) if any(x.get("field") == "weeks_since_go_live" for x in x_encodings(spec))
+    ]
+    assert len(ramps) == 1
+
+
+@pytest.mark.slow
+def test_transaction_shares_and_depth_scores_come_from_their_marts_and_small_sites_are_suppressed(
+    warehouse: Path,
+) -> None:
+    _, end = period(warehouse)
+    week = adoption.last_whole_week(end)
+    assert week.weekday() == 0 and week + dt.timedelta(days=6) <= end
+    sites = reference.sites()["site_id"].tolist()
+    shares = adoption.transaction_adoption(sites, week)
+    assert not shares.empty
+    shown = shares[~shares["is_suppressed"]]
+    assert (shown["active_users"] >= privacy.MIN_GROUP_USERS).all()
+    assert (shown["user_share"] == shown["transaction_users"] / shown["active_users"]).all()
+    assert shares.loc[shares["is_suppressed"], "user_share"].isna().all()
+    volume = adoption.transaction_volume(sites, week - dt.timedelta(days=21), end)
+    assert volume["new_erp_share"].between(0, 1).all()
+    assert (volume["new_erp_events"] + volume["spreadsheet_events"] == volume["events"]).all()
+    depth = adoption.depth_scores(sites, week - dt.timedelta(days=28), end)
+    assert (depth["new_erp_users"] >= privacy.MIN_GROUP_USERS).all()
+    assert depth["depth_score"].between(0, 1).all()
+    latest = depth[depth["week_start_date"].dt.date == week].set_index("site_id")
+    # Newark adopts poorly: the shallowest use of the live sites.
+    assert latest["depth_score"].idxmin() == "NWK1"
+
+
+@pytest.mark.slow
+def test_the_depth_score_is_defined_in_the_dictionary_as_a_project_measure_not_a_kpi(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kpis = {kpi for (kpi,) in con.execute("select kpi from marts.kpi_definitions").fetchall()}
+        measures = con.execute("select measure, relation, column_name from marts.measure_definitions").fetchall()
+        in_kpi_daily = con.execute("select count(distinct kpi) from marts.kpi_daily").fetchone()[0]
+    assert len(kpis) == 19 and in_kpi_daily <= 19
+    assert measures == [("adoption_depth_score", "marts.adoption_depth", "depth_score")]
+    assert "adoption_depth_score" not in kpis
+    dictionary = open_page("kpi_dictionary")
+    assert not dictionary.exception
+    assert any(expander.label.startswith("Adoption depth score") for expander in dictionary.expander)
+    depth = open_page("adoption")
+    assert "breadth × frequency" in " ".join(caption.value for caption in depth.caption)
+
+
+@pytest.mark.slow
+def test_help_desk_themes_show_category_names_and_the_rising_themes_of_the_week(warehouse: Path) -> None:
+    sites = reference.sites()["site_id"].tolist()
+    rising = adoption.rising_themes(sites, dt.date(2026, 4, 13))
+    assert not rising.empty
+    assert (rising["tickets"] >= 3).all()
+    assert (rising["share"] - rising["previous_4_weeks_share"].fillna(0) >= 0.10).all()
+    assert "Wrong or missing data" in set(rising["category_name"])  # data_issue, named
+    by_wave = adoption.themes_since_go_live(sites)
+    assert {"wave-1-pilot", "wave-2"} <= set(by_wave["rollout_wave"])
+    app = open_page("adoption", {"dates": ["2026-03-23", "2026-04-19"]})
+    assert not app.exception
+    tables = [frame.value for frame in app.dataframe if "Theme" in frame.value.columns]
+    assert tables and "Wrong or missing data" in set(tables[0]["Theme"])
+    names = {name for frame in chart_frames(app) if "category_name" in frame for name in frame["category_name"]}
+    assert "Access and log-in" in names
+    assert not names & {"access", "data_issue", "how_to"}  # codes never shown where a name exists
 
 
 @pytest.mark.slow
@@ -415,6 +551,15 @@ def test_no_page_shows_a_literal_none_or_a_relation_name(warehouse: Path, page: 
 
 def chart_specs(app: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+
+
+def chart_frames(app: AppTest) -> list[pd.DataFrame]:
+    """The data of every chart of the page (Streamlit sends it beside the spec, as Arrow)."""
+    return [
+        pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+        for chart in app.get("vega_lite_chart")
+        for dataset in chart.proto.datasets
+    ]
 
 
 def x_encodings(spec: dict) -> list[dict]:

@@ -28,6 +28,7 @@ SCOPED_MODELS = {
     "int_order_fulfilment",
     "int_case_conformance",
     "int_active_users_daily",
+    "int_user_transactions_daily",
     "kpi_detail_order_lines",
     "kpi_detail_orders",
     "kpi_detail_picks",

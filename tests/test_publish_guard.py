@@ -137,3 +137,16 @@ def test_the_landing_sensor_requests_no_run_for_an_empty_or_vanished_folder(tmp_
     assert "no run requested" in result.skip_message and str(extracts) in result.skip_message
     write_file(extracts, "sites", "sites_20260105.csv", SITES_CSV)
     assert isinstance(evaluate_landing_sensor(settings), dg.RunRequest)
+
+
+def test_the_weekly_schedule_runs_the_job_as_a_full_refresh_so_every_test_reads_its_whole_table(tmp_path: Path):
+    definitions = build_definitions(Settings.from_env(tmp_path / "extracts", tmp_path / "warehouse.duckdb"))
+    schedule = definitions.resolve_schedule_def("weekly_full_refresh")
+    with dg.build_schedule_context() as context:
+        request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.run_config["ops"]["observatory_dbt_assets"]["config"] == {"full_refresh": True}
+    job = definitions.resolve_job_def("observatory_job")
+    assert dg.validate_run_config(job, request.run_config)["ops"]["observatory_dbt_assets"]["config"] == {
+        "full_refresh": True
+    }
+    assert schedule.cron_schedule == "0 5 * * 0" and schedule.job_name == "observatory_job"

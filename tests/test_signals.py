@@ -172,7 +172,7 @@ def test_the_signals_step_writes_both_marts_with_their_documented_columns():
         assert write_signals(con) == (1, 1)
         for name, columns in (("kpi_anomalies", KPI_ANOMALY_COLUMNS), ("delivery_gaps", DELIVERY_GAP_COLUMNS)):
             described = con.execute(f"select column_name from (describe marts.{name})").fetchall()
-            assert [column for (column,) in described] == list(columns)
+            assert [column for (column,) in described] == [name for name, _, _ in columns]
         assert con.execute("select site_id, kpi, kpi_date, kind, direction from marts.kpi_anomalies").fetchall() == [
             ("S1", "pick_accuracy", START + dt.timedelta(days=80), "spike", "worse")
         ]
@@ -185,7 +185,7 @@ def test_the_job_publishes_both_marts_even_when_nothing_is_judged(small_warehous
     """Two sites and three orders: too little to judge, yet the marts exist with their columns for readers."""
     for name, columns in (("kpi_anomalies", KPI_ANOMALY_COLUMNS), ("delivery_gaps", DELIVERY_GAP_COLUMNS)):
         described = query(small_warehouse, f"select column_name from (describe marts.{name})")
-        assert [column for (column,) in described] == list(columns)
+        assert [column for (column,) in described] == [name for name, _, _ in columns]
         assert query(small_warehouse, f"select count(*) from marts.{name}") == [(0,)]
 
 

@@ -87,3 +87,21 @@ def kpi_dictionary() -> pd.DataFrame:
         """,
         exempt_from_scope="the KPI dictionary holds no site rows",
     )
+
+
+def measure_dictionary() -> pd.DataFrame:
+    """The project's own measures, not contract KPIs (marts.measure_definitions)."""
+    return query(
+        "select * from marts.measure_definitions order by display_order",
+        exempt_from_scope="the measure dictionary holds no site rows",
+    )
+
+
+def measure_definition(measure: str) -> pd.Series | None:
+    """One project measure's definition (marts.measure_definitions), or None when the warehouse has none."""
+    rows = query(
+        "select * from marts.measure_definitions where measure = $measure",
+        {"measure": measure},
+        exempt_from_scope="the measure dictionary holds no site rows",
+    )
+    return None if rows.empty else rows.iloc[0]

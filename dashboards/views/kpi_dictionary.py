@@ -133,7 +133,39 @@ def main() -> None:
     for _, row in shown.iterrows():
         with st.expander(f"{row['kpi_name']} — {row['formula']}"):
             st.markdown(definition(row, bands))
+    show_measures()
     show_benchmarks(bands, dict(zip(dictionary["kpi"], dictionary["unit"], strict=True)))
+
+
+# --- Project measures: numbers the pages show that are not contract KPIs (marts.measure_definitions) ------------
+
+
+def show_measures() -> None:
+    st.subheader("Project measures")
+    st.caption(
+        "Measures this project adds beside the KPIs, for reading them, not for a status: none of them is a "
+        "contract KPI, so none has a target, a tile or a row in the daily KPIs. Defined in `docs/kpis.md`."
+    )
+    if not components.require(["marts.measure_definitions"], "The project measures"):
+        return
+    measures = reference.measure_dictionary()
+    if measures.empty:
+        st.info("This warehouse defines no project measure.")
+        return
+    for _, row in measures.iterrows():
+        where = f"{components.relation_words(row['relation'])}, column `{row['column_name']}`"
+        with st.expander(f"{row['measure_name']} — {row['formula']}"):
+            st.markdown(
+                "\n".join(
+                    [
+                        f"**Formula** — {row['formula']}",
+                        f"- **Definition:** {row['definition']}",
+                        f"- **Grain:** {row['grain']} · **unit:** {row['unit']} · **{row['direction']} is better**",
+                        f"- **Published in:** {where}",
+                    ]
+                )
+            )
+    components.csv_download(measures, "project_measures", "Download the project measures (CSV)")
 
 
 # --- Published benchmarks: every row of seeds/reference/benchmark_bands.csv, public or member-only ------------

@@ -1,7 +1,7 @@
 {#- Site-day scoping of the KPI models in incremental runs (DuckDB). int_touched_site_days holds the region: from
     which day each site's KPIs may have changed. A scoped model (int_order_line_fills, int_order_fulfilment,
-    int_case_conformance, int_active_users_daily, kpi_daily and the drill-down marts kpi_detail_order_lines,
-    kpi_detail_orders, kpi_detail_picks, kpi_detail_cases) deletes its rows in the region (pre-hook
+    int_case_conformance, int_active_users_daily, int_user_transactions_daily, kpi_daily and the drill-down marts
+    kpi_detail_order_lines, kpi_detail_orders, kpi_detail_picks, kpi_detail_cases) deletes its rows in the region (pre-hook
     delete_touched_site_days) and inserts them again from its SQL filtered to the region (in_touched_site_days);
     rows outside it are kept. -#}
 

@@ -11,8 +11,9 @@
 
     The rows compared are those base_erp__<entity> revisited in this run, old and new version
     (staged_rows_changed_in_this_run, macros/staging/touched_site_days.sql); the scoped models
-    (int_order_line_fills, int_order_fulfilment, int_case_conformance, int_active_users_daily, kpi_daily) merge
-    the rows of this region and keep the rest. -#}
+    (int_order_line_fills, int_order_fulfilment, int_case_conformance, int_active_users_daily,
+    int_user_transactions_daily, kpi_daily and the drill-down marts) merge the rows of this region and keep the
+    rest. -#}
 {{ config(materialized='table') }}
 {%- set own_site_dates = {
     'sales_orders': ['created_at', 'requested_ship_date'],

@@ -1,6 +1,7 @@
 {#- marts.helpdesk_tickets_by_category: per site, site-local day a ticket was opened and category, the help-desk
-    tickets opened ('uncategorised' when the extract has no category). The Adoption page's "Help-desk ticket
-    themes" sums it over the selected days; no user is named. -#}
+    tickets opened ('uncategorised' when the extract has no category), with the category's name
+    (stg_reference__helpdesk_categories, else its code). The Adoption page's "Help-desk themes" sums it over the
+    selected days; no user is named. -#}
 with
 
 tickets as (
@@ -9,6 +10,10 @@ tickets as (
 
 sites as (
     select * from {{ ref('stg_erp__sites') }}
+),
+
+categories as (
+    select * from {{ ref('stg_reference__helpdesk_categories') }}
 ),
 
 opened_tickets as (
@@ -24,13 +29,20 @@ opened_tickets as (
 
 final as (
     select
-        site_id,
-        site_name,
-        opened_date,
-        category,
+        opened_tickets.site_id,
+        opened_tickets.site_name,
+        opened_tickets.opened_date,
+        opened_tickets.category,
+        coalesce(categories.category_name, opened_tickets.category) as category_name,
         count(*) as tickets
     from opened_tickets
-    group by site_id, site_name, opened_date, category
+    left join categories on opened_tickets.category = categories.category
+    group by
+        opened_tickets.site_id,
+        opened_tickets.site_name,
+        opened_tickets.opened_date,
+        opened_tickets.category,
+        categories.category_name
 )
 
 select * from final
