@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import charts
+from dashboards import audit, charts, filters
 from dashboards.filters import Filters
-from dashboards.queries import connection, privacy
+from dashboards.queries import connection, privacy, scope
 
 RAG_BADGE_COLOURS = {"green": "green", "amber": "orange", "red": "red"}
 RAG_WORDS = {"green": "On track", "amber": "At risk", "red": "Off track"}
@@ -135,12 +136,35 @@ def format_change(change: object, unit: str | None) -> str | None:
     return f"{number:+,.1f}" if number != int(number) else f"{int(number):+,}"
 
 
+AUDIT_PAGE_KEY = "_audit_page"
+
+
+def _made_and_recorded(viewer: scope.Viewer, page: str | None, detail: dict, make: Callable[[], bytes]) -> bytes:
+    audit.record("download", viewer, page, detail)
+    with scope.viewing_as(viewer):
+        return make()
+
+
+def audited_download(data: bytes | Callable[[], bytes], file_name: str) -> bytes | Callable[[], bytes]:
+    """A download button's data. With sign-in configured: made when clicked (a deferred download), as the viewer of
+    this page run (the click is served outside it) and recorded in the audit log with the page and its filters.
+    Open: as given."""
+    if not scope.sign_in_configured():
+        return data
+    viewer = scope.current()
+    page = st.session_state.get(AUDIT_PAGE_KEY)
+    current = st.session_state.get(filters.ACTIVE_KEY)
+    detail = {"file": file_name, "filters": current.describe() if current else None}
+    make = data if callable(data) else functools.partial(bytes, data)
+    return functools.partial(_made_and_recorded, viewer, page, detail, make)
+
+
 def csv_download(frame: pd.DataFrame, name: str, label: str = "Download CSV", key: str | None = None) -> None:
     """Offer exactly the rows and columns shown as a CSV file (no rerun on click)."""
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     st.download_button(
         label,
-        frame.to_csv(index=False).encode("utf-8"),
+        audited_download(frame.to_csv(index=False).encode("utf-8"), f"{slug}.csv"),
         file_name=f"{slug}.csv",
         mime="text/csv",
         key=key or f"download_{slug}",

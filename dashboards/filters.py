@@ -32,7 +32,7 @@ LINK_TO = "to"
 SITE_LINK_KEYS = (SITE, "scorecard_site", "variants_site")
 
 DEFAULT_WINDOW_DAYS = 28
-_ACTIVE_KEY = "_active_filters"
+ACTIVE_KEY = "_active_filters"
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def render_sidebar(sites: pd.DataFrame, first_date: dt.date, last_date: dt.date,
         end_date=end_date,
         site_ids=tuple(matching_sites(sites, regions, waves, chosen)),
     )
-    st.session_state[_ACTIVE_KEY] = filters
+    st.session_state[ACTIVE_KEY] = filters
     return filters
 
 
@@ -182,7 +182,7 @@ def _date_range(picked: object, first_date: dt.date, data_through_date: dt.date)
 
 def active() -> Filters:
     """The filters app.py drew for this run (pages run inside app.py's run)."""
-    filters = st.session_state.get(_ACTIVE_KEY)
+    filters = st.session_state.get(ACTIVE_KEY)
     if filters is None:
         raise RuntimeError("pages run inside dashboards/app.py, which draws the filters first")
     return filters

@@ -432,7 +432,7 @@ def download_button(site_ids: list[str], end_date: dt.date, site_id: str | None 
         return
     st.download_button(
         f"Download the review of {scope.iso_week} (PDF)",
-        functools.partial(pdf_bytes, scope),
+        components.audited_download(functools.partial(pdf_bytes, scope), file_name(scope)),
         file_name=file_name(scope),
         mime="application/pdf",
         key="download_review_pdf",

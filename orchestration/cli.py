@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import functools
+import ipaddress
+import json
 import logging
 import os
 import socket
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -161,20 +164,76 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def sign_in_provider(secrets_file: Path) -> str | None:
+    """What the secrets file's ``[auth]`` section signs in with (its discovery URL, or its named providers), or None
+    when it configures no sign-in. A file that is not TOML is an error, not an open dashboard."""
+    if not secrets_file.is_file():
+        return None
+    try:
+        auth = tomllib.loads(secrets_file.read_text(encoding="utf-8")).get("auth") or {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CommandError(f"secrets file {secrets_file} is not valid TOML: {error}") from None
+    if not auth:
+        return None
+    missing = [key for key in ("redirect_uri", "cookie_secret") if not auth.get(key)]
+    if missing:
+        raise CommandError(f"{secrets_file}: [auth] needs {' and '.join(missing)} (README: Sign-in and who sees what)")
+    providers = [f"[auth.{name}]" for name, value in auth.items() if isinstance(value, dict)]
+    return str(auth.get("server_metadata_url") or ", ".join(providers))
+
+
+def secrets_from_environment(settings: Settings) -> Path | None:
+    """The [auth] section of the OBSERVATORY_OIDC_* variables as a secrets file (mode 0600) beside the warehouse,
+    or None when they configure no sign-in (orchestration/settings.py)."""
+    if not settings.oidc.get("server_metadata_url"):
+        return None
+    missing = [key for key, value in settings.oidc.items() if not value]
+    if missing:
+        raise CommandError(f"OBSERVATORY_OIDC_METADATA_URL is set, but not {', '.join(missing)} (OBSERVATORY_OIDC_*)")
+    path = settings.warehouse_path.parent / "secrets" / "dashboard_auth.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["[auth]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.oidc.items()]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
 def command_dashboard(args: argparse.Namespace) -> int:
     settings = Settings.from_env(warehouse_path=args.warehouse)
     host = args.host or settings.dashboard_host
     port = args.port or settings.dashboard_port
+    secrets_file = (args.secrets or secrets_from_environment(settings) or settings.dashboard_secrets).resolve()
     app = PROJECT_ROOT / "dashboards" / "app.py"
     if not settings.warehouse_path.exists():
         raise CommandError(f"no published warehouse at {settings.warehouse_path}: run `observatory run` first")
+    provider = sign_in_provider(secrets_file)
+    if provider is None and not is_loopback(host) and not args.allow_open:
+        raise CommandError(
+            f"refusing to serve {host} without sign-in: anyone who reaches it would see every site. Configure an "
+            f"identity provider in {secrets_file} (README: Sign-in and who sees what), serve 127.0.0.1, or pass "
+            "--allow-open"
+        )
     check_port_free(host, port)
     print(f"dashboard: http://{host}:{port}  (warehouse {settings.warehouse_path})", flush=True)
+    print(f"sign-in: {provider}" if provider else "sign-in: none configured, the dashboard is open", flush=True)
     environment = {**os.environ, "OBSERVATORY_WAREHOUSE": str(settings.warehouse_path)}
+    # The secrets file is named explicitly: sign-in does not depend on the directory the command runs from.
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", host, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        "--secrets.files", str(secrets_file),
     ]  # fmt: skip
     return subprocess.call(command, env=environment)
 
@@ -282,6 +341,18 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--warehouse", type=Path, metavar="FILE", help="published warehouse to read")
     dashboard.add_argument("--host", help="address to bind (default 127.0.0.1)")
     dashboard.add_argument("--port", type=int, help="port (default 8501)")
+    dashboard.add_argument(
+        "--secrets",
+        type=Path,
+        metavar="FILE",
+        help="Streamlit secrets file whose [auth] section configures sign-in (default: OBSERVATORY_DASHBOARD_SECRETS, "
+        "else .streamlit/secrets.toml in the project)",
+    )
+    dashboard.add_argument(
+        "--allow-open",
+        action="store_true",
+        help="serve an address other than loopback without sign-in (anyone who reaches it sees every site)",
+    )
     dashboard.set_defaults(handler=command_dashboard)
 
     report = commands.add_parser(
@@ -289,7 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the weekly review as a PDF (or its first page as a PNG)",
         description="Write one ISO week's review from the published marts: KPI tiles with status and bands and the "
         "site x KPI heat map; with --site, that site's tiles and a second page of its last 12 weeks. Rendered "
-        "offline (no browser, nothing fetched).",
+        "offline (no browser, nothing fetched). An operator's tool on the warehouse file: every site, whatever "
+        "the dashboard's sign-in and dashboard_access allow.",
     )
     report.add_argument("--warehouse", type=Path, metavar="FILE", help="published warehouse to read")
     report.add_argument("--site", metavar="S", help="a site id: the site's tiles and trends (default: the network)")

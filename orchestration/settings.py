@@ -14,6 +14,14 @@ Variable (default): meaning.
   (orchestration/guard.py; `observatory run --allow-shrink` overrides)
 - OBSERVATORY_DASHBOARD_HOST (127.0.0.1): address the dashboard binds to
 - OBSERVATORY_DASHBOARD_PORT (8501): port the dashboard listens on
+- OBSERVATORY_DASHBOARD_SECRETS (.streamlit/secrets.toml in the project): the Streamlit secrets file the dashboard
+  reads; its [auth] section configures sign-in through the organisation's OpenID Connect provider (README "Sign-in
+  and who sees what"). Without one the dashboard is open and serves only a loopback address unless --allow-open
+- OBSERVATORY_OIDC_METADATA_URL, OBSERVATORY_OIDC_CLIENT_ID, OBSERVATORY_OIDC_CLIENT_SECRET,
+  OBSERVATORY_OIDC_REDIRECT_URI, OBSERVATORY_OIDC_COOKIE_SECRET (unset): sign-in from the environment instead of a
+  secrets file: when the metadata URL is set, `observatory dashboard` writes these five as the [auth] section of
+  <warehouse folder>/secrets/dashboard_auth.toml (mode 0600; Streamlit reads secrets only from files) and serves
+  with that file
 - OBSERVATORY_FRESHNESS_DELIVERY_HOURS (36), OBSERVATORY_FRESHNESS_EVENT_HOURS (72): the freshness checks warn
   when an entity's newest current delivery file, or its newest event, is older at the build's start; passed to dbt,
   which judges in marts.entity_freshness (orchestration/transform.py, orchestration/operations.py)
@@ -54,7 +62,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +72,7 @@ SHARED_CONTRACT_DIR = PROJECT_ROOT.parent / "shared" / "contract"
 SAMPLE_EXTRACTS_DIR = PROJECT_ROOT / "seeds" / "sample_extracts"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse.duckdb"
 DEFAULT_PSEUDONYM_KEY_FILE = PROJECT_ROOT / "data" / "secrets" / "pseudonym.key"
+DEFAULT_DASHBOARD_SECRETS = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class Settings:
     dashboard_port: int
     pseudonym_key_file: Path
     max_shrink: float = 0.10
+    dashboard_secrets: Path = DEFAULT_DASHBOARD_SECRETS
+    oidc: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, extracts_dir: Path | None = None, warehouse_path: Path | None = None) -> Settings:
@@ -89,6 +100,14 @@ class Settings:
             dashboard_port=int(env.get("OBSERVATORY_DASHBOARD_PORT", "8501")),
             pseudonym_key_file=Path(env.get("OBSERVATORY_PSEUDONYM_KEY_FILE") or DEFAULT_PSEUDONYM_KEY_FILE),
             max_shrink=float(env.get("OBSERVATORY_MAX_SHRINK") or 0.10),
+            dashboard_secrets=Path(env.get("OBSERVATORY_DASHBOARD_SECRETS") or DEFAULT_DASHBOARD_SECRETS).resolve(),
+            oidc={
+                "server_metadata_url": env.get("OBSERVATORY_OIDC_METADATA_URL", ""),
+                "client_id": env.get("OBSERVATORY_OIDC_CLIENT_ID", ""),
+                "client_secret": env.get("OBSERVATORY_OIDC_CLIENT_SECRET", ""),
+                "redirect_uri": env.get("OBSERVATORY_OIDC_REDIRECT_URI", ""),
+                "cookie_secret": env.get("OBSERVATORY_OIDC_COOKIE_SECRET", ""),
+            },
         )
 
     def pseudonym_key(self) -> str:

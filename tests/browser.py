@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,12 +65,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_dashboard(warehouse: Path, timeout: float = 60) -> Iterator[str]:
-    """`observatory dashboard --warehouse W --host 127.0.0.1 --port P`; yields the base URL."""
-    port = free_port()
+def served_dashboard(
+    warehouse: Path,
+    timeout: float = 60,
+    port: int | None = None,
+    extra_args: Sequence[str] = (),
+    environment: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """`observatory dashboard --warehouse W --host 127.0.0.1 --port P [extra_args]`; yields the base URL."""
+    port = port or free_port()
     command = [
         sys.executable, "-m", "orchestration.cli", "dashboard",
-        "--warehouse", str(warehouse), "--host", "127.0.0.1", "--port", str(port),
+        "--warehouse", str(warehouse), "--host", "127.0.0.1", "--port", str(port), *extra_args,
     ]  # fmt: skip
     # Its own process group, so stopping it also stops the streamlit process the command starts.
     server = subprocess.Popen(
@@ -79,7 +85,7 @@ def served_dashboard(warehouse: Path, timeout: float = 60) -> Iterator[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, **(environment or {}), "PYTHONUNBUFFERED": "1"},
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -44,6 +44,7 @@ def test_contract_has_nineteen_entities_and_six_reference_tables():
         "kpi_targets",
         "exception_sla",
         "approved_variations",
+        "dashboard_access",
     ]
 
 

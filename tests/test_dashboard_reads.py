@@ -59,12 +59,14 @@ def test_the_data_quality_mart_keeps_no_example_of_a_personal_column(extracts: P
 
 def test_no_dashboard_query_reads_an_event_or_user_relation_of_staging():
     """Pages count nothing from staging: what they show of exceptions, users and tickets comes from marts. What
-    they may still read there is master and reference data: sites, KPI targets, published benchmarks."""
+    they may still read there is master and reference data: sites, KPI targets, published benchmarks, the process
+    standard, who may see what (dashboard_access)."""
     allowed = {
         "staging.stg_erp__sites",
         "staging.stg_reference__kpi_targets",
         "staging.stg_reference__benchmark_bands",
         "staging.stg_reference__process_standard",  # the Process variants graph: the standard's steps in order
+        "staging.stg_reference__dashboard_access",
     }
     read = {
         f"{path.relative_to(DASHBOARDS)}: {relation}"

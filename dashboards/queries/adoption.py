@@ -12,6 +12,7 @@ import pandas as pd
 
 from dashboards.queries.connection import query
 from dashboards.queries.privacy import GROUP_PARAMETERS, is_small_group
+from dashboards.queries.scope import site_in_scope
 
 
 def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
@@ -26,7 +27,10 @@ def users_by_role(site_ids: list[str], as_of: dt.date) -> pd.DataFrame:
             case when not {is_small_group("provisioned_users")} then provisioned_users end as users,
             {is_small_group("provisioned_users")} as is_suppressed
         from marts.provisioned_users_by_role
-        where list_contains(cast($site_ids as varchar[]), site_id) and calendar_date = $as_of
+        where
+            list_contains(cast($site_ids as varchar[]), site_id)
+            and {site_in_scope("site_id")}
+            and calendar_date = $as_of
         order by site_id, role
         """,
         {"site_ids": list(site_ids), "as_of": as_of, **GROUP_PARAMETERS},
@@ -37,11 +41,12 @@ def ticket_themes(site_ids: list[str], start_date: dt.date, end_date: dt.date) -
     """Help-desk tickets opened in the period (site-local days) per site and category, with the category's name
     (marts.helpdesk_tickets_by_category)."""
     return query(
-        """
+        f"""
         select site_id, site_name, category, category_name, cast(sum(tickets) as bigint) as tickets
         from marts.helpdesk_tickets_by_category
         where
             list_contains(cast($site_ids as varchar[]), site_id)
+            and {site_in_scope("site_id")}
             and opened_date between $start_date and $end_date
         group by site_id, site_name, category, category_name
         order by tickets desc, category
@@ -73,7 +78,7 @@ def readiness(site_ids: list[str]) -> pd.DataFrame:
             open_master_data_issues,
             readiness_status
         from marts.site_readiness
-        where list_contains(cast($site_ids as varchar[]), site_id)
+        where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
         order by planned_go_live_date nulls last, site_id
         """,
         {"site_ids": list(site_ids), **GROUP_PARAMETERS},
@@ -106,7 +111,10 @@ def transaction_adoption(site_ids: list[str], week_start_date: dt.date) -> pd.Da
             new_erp_share,
             {is_small_group("active_users")} as is_suppressed
         from marts.adoption_by_transaction
-        where list_contains(cast($site_ids as varchar[]), site_id) and week_start_date = $week_start_date
+        where
+            list_contains(cast($site_ids as varchar[]), site_id)
+            and {site_in_scope("site_id")}
+            and week_start_date = $week_start_date
         order by site_id, transaction_code
         """,
         {"site_ids": list(site_ids), "week_start_date": week_start_date, **GROUP_PARAMETERS},
@@ -118,7 +126,7 @@ def transaction_volume(site_ids: list[str], start_date: dt.date, end_date: dt.da
     those through the new ERP and the spreadsheet round-trips (marts.adoption_by_transaction; counts of events,
     no user group)."""
     return query(
-        """
+        f"""
         select
             transaction_code,
             cast(sum(events) as bigint) as events,
@@ -127,7 +135,7 @@ def transaction_volume(site_ids: list[str], start_date: dt.date, end_date: dt.da
             sum(new_erp_events) / sum(events) as new_erp_share
         from marts.adoption_by_transaction
         where
-            list_contains(cast($site_ids as varchar[]), site_id)
+            list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             and week_start_date between $start_date and $end_date
         group by transaction_code
         order by new_erp_share, events desc, transaction_code
@@ -148,7 +156,7 @@ def role_adoption(site_ids: list[str], week_start_date: dt.date) -> pd.DataFrame
         weekly as (
             select * from marts.adoption_by_role
             where
-                list_contains(cast($site_ids as varchar[]), site_id)
+                list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
                 and week_start_date = $week_start_date
                 and is_live
         ),
@@ -202,7 +210,7 @@ def wave_ramp(site_ids: list[str]) -> pd.DataFrame:
                 sum(active_users_7_days) as active_users,
                 sum(provisioned_users) as provisioned_users
             from marts.adoption_cohorts
-            where list_contains(cast($site_ids as varchar[]), site_id)
+            where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             group by coalesce(rollout_wave, 'no wave'), weeks_since_go_live
         )
 
@@ -238,7 +246,7 @@ def depth_scores(site_ids: list[str], first_date: dt.date, end_date: dt.date) ->
             depth_score
         from marts.adoption_depth
         where
-            list_contains(cast($site_ids as varchar[]), site_id)
+            list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             and is_whole_week
             and week_start_date between $first_date and $end_date
             and not {is_small_group("new_erp_users")}
@@ -252,11 +260,11 @@ def weekly_themes(site_ids: list[str], start_date: dt.date, end_date: dt.date) -
     """Tickets per ISO week and category name over the selected sites, weeks starting in the period
     (marts.helpdesk_themes_weekly)."""
     return query(
-        """
+        f"""
         select iso_week, week_start_date, category_name, cast(sum(tickets) as bigint) as tickets
         from marts.helpdesk_themes_weekly
         where
-            list_contains(cast($site_ids as varchar[]), site_id)
+            list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             and week_start_date between $start_date and $end_date
         group by iso_week, week_start_date, category_name
         order by week_start_date, category_name
@@ -269,7 +277,7 @@ def rising_themes(site_ids: list[str], week_start_date: dt.date) -> pd.DataFrame
     """The rising help-desk themes of one ISO week per site: this week's share of the site's tickets against its
     share over the four weeks before (marts.helpdesk_themes_weekly, is_rising), largest rise first."""
     return query(
-        """
+        f"""
         select
             site_id,
             site_name,
@@ -282,7 +290,7 @@ def rising_themes(site_ids: list[str], week_start_date: dt.date) -> pd.DataFrame
             share_change
         from marts.helpdesk_themes_weekly
         where
-            list_contains(cast($site_ids as varchar[]), site_id)
+            list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             and week_start_date = $week_start_date
             and is_rising
         order by share_change desc, site_id, category_name
@@ -295,7 +303,7 @@ def themes_since_go_live(site_ids: list[str], last_week: int = 12) -> pd.DataFra
     """Tickets per rollout wave, ISO week since go-live (4 weeks before to last_week after) and category name,
     summed over the wave's selected live sites (marts.helpdesk_themes_weekly)."""
     return query(
-        """
+        f"""
         select
             coalesce(rollout_wave, 'no wave') as rollout_wave,
             weeks_since_go_live,
@@ -304,7 +312,7 @@ def themes_since_go_live(site_ids: list[str], last_week: int = 12) -> pd.DataFra
             count(distinct site_id) as sites
         from marts.helpdesk_themes_weekly
         where
-            list_contains(cast($site_ids as varchar[]), site_id)
+            list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             and weeks_since_go_live between -4 and $last_week
         group by coalesce(rollout_wave, 'no wave'), weeks_since_go_live, category_name
         order by rollout_wave, weeks_since_go_live, category_name

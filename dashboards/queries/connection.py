@@ -1,7 +1,13 @@
 """Read-only access to the published warehouse: one cached connection per published file, parameterised
 queries, and whether the relations a page reads are there. No KPI logic: the query modules of the page areas
 (dashboards/queries/<area>.py) run their SQL through ``query``, where user-chosen values (sites, dates, KPIs)
-only ever reach SQL as bound parameters."""
+only ever reach SQL as bound parameters.
+
+Every query is scoped to the viewer's sites (dashboards/queries/scope.py): each statement filters its rows with
+``scope.site_in_scope("site_id")`` (or ``wave_in_scope`` / ``NETWORK_ONLY``), and ``query`` binds the viewer's
+sites to its ``$allowed_sites``; a statement that reads no site rows passes ``exempt_from_scope="<why>"``. A query
+with neither is refused for a viewer limited to some sites (scope.ScopeMissing), so it shows nothing rather than
+another site's rows, and fails tests/test_access_scope.py, which runs every query function as a site lead."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import settings
+from dashboards.queries import scope
 
 # Marts each page reads; a page names what is missing instead of failing.
 REQUIRED_FOR_ANY_PAGE = ("marts.kpi_daily",)
@@ -89,11 +96,24 @@ def clear_cache() -> None:
     _cached_query.clear()
 
 
-def query(sql: str, parameters: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Run a read-only query with bound parameters (``$name``) against the current published warehouse."""
+def query(sql: str, parameters: dict[str, Any] | None = None, *, exempt_from_scope: str | None = None) -> pd.DataFrame:
+    """Run a read-only query with bound parameters (``$name``) against the current published warehouse, scoped to
+    the viewer's sites (``$allowed_sites``, bound here) unless ``exempt_from_scope`` says why it reads no site rows."""
+    bound = dict(parameters or {})
+    if scope.PARAMETER in bound:
+        raise ValueError(f"${scope.PARAMETER} is bound by connection.query from the viewer, never by a caller")
+    if exempt_from_scope is not None and not exempt_from_scope.strip():
+        raise ValueError("exempt_from_scope needs the reason the query reads no site rows")
+    if f"${scope.PARAMETER}" in sql:
+        bound[scope.PARAMETER] = scope.allowed_sites()
+    elif exempt_from_scope is None and scope.allowed_sites() is not None:
+        raise scope.ScopeMissing(
+            f"a query without ${scope.PARAMETER} (scope.site_in_scope) for a viewer limited to some sites: "
+            f"{' '.join(sql.split())[:160]}"
+        )
     warehouse = locate_warehouse()
     try:
-        return _cached_query(str(warehouse.path), warehouse.stamp, sql, dict(parameters or {}))
+        return _cached_query(str(warehouse.path), warehouse.stamp, sql, bound)
     except duckdb.IOException as error:
         raise WarehouseUnavailable(how_to_create(warehouse.path, f"DuckDB cannot read ({error})")) from error
 
@@ -105,7 +125,8 @@ def relations() -> set[str]:
         select table_schema || '.' || table_name as relation
         from information_schema.tables
         where table_catalog = 'warehouse'
-        """
+        """,
+        exempt_from_scope="the warehouse's list of relations",
     )
     return set(frame["relation"])
 
@@ -118,6 +139,7 @@ def columns(relation: str) -> set[str]:
         where table_catalog = 'warehouse' and table_schema = $schema and table_name = $name
         """,
         {"schema": schema, "name": name},
+        exempt_from_scope="a relation's column names",
     )
     return set(frame["column_name"])
 
@@ -136,7 +158,8 @@ def check_warehouse() -> None:
         raise WarehouseUnavailable(how_to_create(path, f"DuckDB cannot read ({error})")) from error
     if absent:
         raise WarehouseUnavailable(how_to_create(path, f"No {', '.join(absent)} in"))
-    if query("select count(*) as rows from marts.kpi_daily")["rows"].iloc[0] == 0:
+    rows = query("select count(*) as rows from marts.kpi_daily", exempt_from_scope="whether any KPI row is published")
+    if rows["rows"].iloc[0] == 0:
         raise WarehouseUnavailable(how_to_create(path, "No KPI rows (marts.kpi_daily is empty) in"))
 
 
@@ -144,6 +167,7 @@ def publish_info() -> dict[str, Any] | None:
     if "meta.publish_info" not in relations():
         return None
     frame = query(
-        "select run_id, timezone('UTC', published_at) as published_at_utc, relations from meta.publish_info limit 1"
+        "select run_id, timezone('UTC', published_at) as published_at_utc, relations from meta.publish_info limit 1",
+        exempt_from_scope="the publish run's stamp",
     )
     return None if frame.empty else frame.iloc[0].to_dict()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboards.queries import connection
+from dashboards.queries.scope import site_in_scope
 
 # KPI -> (relation, the columns shown in the order shown, what a row is, what a row in the numerator is).
 RATE_DETAILS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
@@ -103,6 +104,7 @@ def _rate_rows(site_id: str, kpi: str, start_date: dt.date, end_date: dt.date) -
         from {relation}
         where
             site_id = $site_id
+            and {site_in_scope("site_id")}
             and kpi = $kpi
             and kpi_date between $start_date and $end_date
             and is_counted_in_denominator
@@ -125,14 +127,14 @@ def _open_exceptions(site_id: str, kpi: str, day: dt.date) -> DrillDown:
     """Exceptions open at the end of the site-local ``day`` (aged ones only for exception_backlog_aged), with
     their age in elapsed hours at that instant."""
     rows = connection.query(
-        """
+        f"""
         with
 
         site_day_end as (
             -- local midnight that starts the next day, as a UTC timestamp like opened_at
             select site_id, timezone('UTC', timezone(timezone, cast($day + 1 as timestamp))) as day_end_at
             from staging.stg_erp__sites
-            where site_id = $site_id
+            where site_id = $site_id and {site_in_scope("site_id")}
         ),
 
         open_at_end as (

@@ -8,13 +8,14 @@ import datetime as dt
 import pandas as pd
 
 from dashboards.queries.connection import query
+from dashboards.queries.scope import site_in_scope
 
 
 def close_periods(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
     """Close periods (marts.close_period) of the selected sites' legal entities through end_date's month,
     each marked before go-live, during rollout or after go-live of the entity's sites."""
     return query(
-        """
+        f"""
         with
 
         entities as (
@@ -25,7 +26,7 @@ def close_periods(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
                 min(go_live_date) as first_go_live_date,
                 max(go_live_date) as last_go_live_date
             from staging.stg_erp__sites
-            where list_contains(cast($site_ids as varchar[]), site_id)
+            where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             group by legal_entity
         ),
 
@@ -60,14 +61,14 @@ def close_late_tasks(site_ids: list[str], end_date: dt.date) -> pd.DataFrame:
     """Late close tasks with their names (marts.close_late_tasks) of the selected sites' legal entities,
     periods through end_date's month, latest first."""
     return query(
-        """
+        f"""
         select
             legal_entity, region_names, period, task_name, due_at, completed_at, is_completed, days_late, hours_late
         from marts.close_late_tasks
         where
             legal_entity in (
                 select legal_entity from staging.stg_erp__sites
-                where list_contains(cast($site_ids as varchar[]), site_id)
+                where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
             )
             and period <= strftime($end_date, '%Y-%m')
         order by period desc, legal_entity, hours_late desc, task_name

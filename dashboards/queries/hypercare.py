@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 
 from dashboards.queries.connection import query
+from dashboards.queries.scope import site_in_scope, wave_in_scope
 
 HYPERCARE_MAX_POINTS = 4_000  # stays under Altair's 5,000-row limit
 
@@ -20,10 +21,11 @@ def hypercare_curves(site_ids: list[str], kpi: str, end_date: dt.date) -> tuple[
     """
     parameters = {"site_ids": list(site_ids), "kpi": kpi, "end_date": end_date}
     count = query(
-        """
+        f"""
         select count(*) as points from marts.hypercare_daily
         where
             list_contains(cast($site_ids as varchar[]), site_id)
+            and {site_in_scope("site_id")}
             and kpi = $kpi
             and is_recovery_tracked
             and kpi_date <= $end_date
@@ -32,7 +34,7 @@ def hypercare_curves(site_ids: list[str], kpi: str, end_date: dt.date) -> tuple[
     )["points"].iloc[0]
     step = max(1, -(-int(count) // HYPERCARE_MAX_POINTS))
     frame = query(
-        """
+        f"""
         select
             hypercare.site_id,
             sites.site_name,
@@ -49,6 +51,7 @@ def hypercare_curves(site_ids: list[str], kpi: str, end_date: dt.date) -> tuple[
         inner join staging.stg_erp__sites as sites on hypercare.site_id = sites.site_id
         where
             list_contains(cast($site_ids as varchar[]), hypercare.site_id)
+            and {site_in_scope("hypercare.site_id")}
             and hypercare.kpi = $kpi
             and hypercare.is_recovery_tracked
             and hypercare.kpi_date <= $end_date
@@ -63,7 +66,7 @@ def hypercare_curves(site_ids: list[str], kpi: str, end_date: dt.date) -> tuple[
 def recoveries(site_ids: list[str]) -> pd.DataFrame:
     """Per live site and KPI tracked for recovery: recovered on, days to recover, days since go-live."""
     return query(
-        """
+        f"""
         select
             hypercare.site_id,
             any_value(sites.site_name) as site_name,
@@ -76,7 +79,10 @@ def recoveries(site_ids: list[str]) -> pd.DataFrame:
             max(hypercare.day_offset) as days_since_go_live
         from marts.hypercare_daily as hypercare
         inner join staging.stg_erp__sites as sites on hypercare.site_id = sites.site_id
-        where list_contains(cast($site_ids as varchar[]), hypercare.site_id) and hypercare.is_recovery_tracked
+        where
+            list_contains(cast($site_ids as varchar[]), hypercare.site_id)
+            and {site_in_scope("hypercare.site_id")}
+            and hypercare.is_recovery_tracked
         group by hypercare.site_id, hypercare.kpi
         order by hypercare.site_id, hypercare.kpi
         """,
@@ -86,9 +92,11 @@ def recoveries(site_ids: list[str]) -> pd.DataFrame:
 
 def wave_summary(waves: list[str]) -> pd.DataFrame:
     return query(
-        """
-        select * from marts.wave_summary
-        where len(cast($waves as varchar[])) = 0 or list_contains(cast($waves as varchar[]), rollout_wave)
+        f"""
+        select * from marts.wave_summary as wave_summary
+        where
+            (len(cast($waves as varchar[])) = 0 or list_contains(cast($waves as varchar[]), rollout_wave))
+            and {wave_in_scope("wave_summary.rollout_wave")}
         order by wave_number
         """,
         {"waves": list(waves)},
@@ -99,7 +107,7 @@ def sites_holding_waves_back(waves: list[str], week_start_date: dt.date) -> pd.D
     """For each wave held or paused that week: the previous wave's live sites behind it, each with its own
     verdict (hold or pause), its red KPIs and its KPIs not recovered long after go-live (marts.wave_gate_sites)."""
     return query(
-        """
+        f"""
         select
             gates.rollout_wave as held_wave,
             gates.gate_status,
@@ -122,6 +130,8 @@ def sites_holding_waves_back(waves: list[str], week_start_date: dt.date) -> pd.D
             and gates.gate_status in ('hold', 'pause')
             and gate_sites.site_verdict <> 'stable'
             and (len(cast($waves as varchar[])) = 0 or list_contains(cast($waves as varchar[]), gates.rollout_wave))
+            and {wave_in_scope("gates.rollout_wave")}
+            and {site_in_scope("gate_sites.site_id")}
         order by gates.wave_number, gate_sites.site_verdict = 'pause' desc, gate_sites.red_kpi_count desc,
             gate_sites.site_id
         """,

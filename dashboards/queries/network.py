@@ -9,18 +9,19 @@ import pandas as pd
 
 from dashboards.queries.connection import query
 from dashboards.queries.privacy import PRIVACY_PARAMETERS, is_suppressed_kpi
+from dashboards.queries.scope import site_in_scope, wave_in_scope
 
 
 def scorecard_week(site_ids: list[str], end_date: dt.date) -> dt.date | None:
     """The last complete ISO week ending on or before end_date (else the first week in the data)."""
     frame = query(
-        """
+        f"""
         select coalesce(
             max(case when week_end_date <= $end_date then week_start_date end),
             min(week_start_date)
         ) as week_start_date
         from marts.site_scorecard
-        where list_contains(cast($site_ids as varchar[]), site_id)
+        where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
         """,
         {"site_ids": list(site_ids), "end_date": end_date},
     )
@@ -36,7 +37,10 @@ def worst_movers(site_ids: list[str], week_start_date: dt.date, limit: int = 3) 
 
         scorecard as (
             select * from marts.site_scorecard
-            where list_contains(cast($site_ids as varchar[]), site_id) and week_start_date = $week_start_date
+            where
+                list_contains(cast($site_ids as varchar[]), site_id)
+                and {site_in_scope("site_id")}
+                and week_start_date = $week_start_date
         ),
 
         users as (
@@ -81,7 +85,7 @@ def worst_movers(site_ids: list[str], week_start_date: dt.date, limit: int = 3) 
 
 def wave_gates(waves: list[str], week_start_date: dt.date) -> pd.DataFrame:
     return query(
-        """
+        f"""
         select
             rollout_wave,
             wave_number,
@@ -94,10 +98,12 @@ def wave_gates(waves: list[str], week_start_date: dt.date) -> pd.DataFrame:
             previous_wave_live_sites,
             previous_wave_red_kpis,
             previous_wave_unrecovered_kpis
-        from marts.wave_gates
+        from marts.wave_gates as gates
         where
             week_start_date = $week_start_date
             and (len(cast($waves as varchar[])) = 0 or list_contains(cast($waves as varchar[]), rollout_wave))
+            and {wave_in_scope("gates.rollout_wave")}
+            and {wave_in_scope("gates.previous_rollout_wave")}
         order by wave_number
         """,
         {"waves": list(waves), "week_start_date": week_start_date},

@@ -10,12 +10,13 @@ import datetime as dt
 import pandas as pd
 
 from dashboards.queries.connection import query
+from dashboards.queries.scope import site_in_scope
 
 
 def whole_period_variants(site_id: str) -> pd.DataFrame:
     """Every variant of the site over all its completed cases, most frequent first."""
     return query(
-        """
+        f"""
         select
             variant_id,
             variant,
@@ -35,7 +36,7 @@ def whole_period_variants(site_id: str) -> pd.DataFrame:
             first_case_date,
             last_case_date
         from marts.process_variants
-        where site_id = $site_id and period_type = 'all'
+        where site_id = $site_id and {site_in_scope("site_id")} and period_type = 'all'
         order by variant_rank
         """,
         {"site_id": site_id},
@@ -45,7 +46,7 @@ def whole_period_variants(site_id: str) -> pd.DataFrame:
 def weekly_variants(site_id: str, start_date: dt.date, end_date: dt.date) -> pd.DataFrame:
     """The site's variants per ISO week (of the cases' site-local completion dates) that overlaps the period."""
     return query(
-        """
+        f"""
         select
             period as iso_week,
             week_start_date,
@@ -58,6 +59,7 @@ def weekly_variants(site_id: str, start_date: dt.date, end_date: dt.date) -> pd.
         from marts.process_variants
         where
             site_id = $site_id
+            and {site_in_scope("site_id")}
             and period_type = 'week'
             and week_start_date between $start_date - interval 6 day and $end_date
         order by week_start_date, variant_rank
@@ -69,7 +71,7 @@ def weekly_variants(site_id: str, start_date: dt.date, end_date: dt.date) -> pd.
 def directly_follows(site_id: str, start_date: dt.date, end_date: dt.date) -> pd.DataFrame:
     """Edges of the site's directly-follows graph summed over the ISO weeks that overlap the period."""
     return query(
-        """
+        f"""
         select
             from_activity,
             to_activity,
@@ -79,6 +81,7 @@ def directly_follows(site_id: str, start_date: dt.date, end_date: dt.date) -> pd
         from marts.process_directly_follows
         where
             site_id = $site_id
+            and {site_in_scope("site_id")}
             and period_type = 'week'
             and week_start_date between $start_date - interval 6 day and $end_date
         group by from_activity, to_activity
@@ -90,14 +93,17 @@ def directly_follows(site_id: str, start_date: dt.date, end_date: dt.date) -> pd
 
 def standard_activities() -> pd.DataFrame:
     """The standard lifecycle (staging.stg_reference__process_standard) in step order."""
-    return query("select step, activity, is_required from staging.stg_reference__process_standard order by step")
+    return query(
+        "select step, activity, is_required from staging.stg_reference__process_standard order by step",
+        exempt_from_scope="the standard lifecycle: reference data of no site",
+    )
 
 
 def compliance(site_id: str, start_date: dt.date, end_date: dt.date) -> pd.DataFrame:
     """process_compliance and governed_process_compliance over the period, each sum(numerator) / sum(denominator):
     the first from marts.kpi_daily, the second from marts.governed_compliance_daily."""
     return query(
-        """
+        f"""
         select
             kpi,
             sum(numerator) as numerator,
@@ -106,11 +112,12 @@ def compliance(site_id: str, start_date: dt.date, end_date: dt.date) -> pd.DataF
         from (
             select kpi, numerator, denominator
             from marts.kpi_daily
-            where site_id = $site_id and kpi = 'process_compliance' and kpi_date between $start_date and $end_date
+            where site_id = $site_id and {site_in_scope("site_id")} and kpi = 'process_compliance'
+                and kpi_date between $start_date and $end_date
             union all
             select kpi, numerator, denominator
             from marts.governed_compliance_daily
-            where site_id = $site_id and kpi_date between $start_date and $end_date
+            where site_id = $site_id and {site_in_scope("site_id")} and kpi_date between $start_date and $end_date
         ) as days
         group by kpi
         order by kpi desc
@@ -122,7 +129,7 @@ def compliance(site_id: str, start_date: dt.date, end_date: dt.date) -> pd.DataF
 def approved_variations(site_id: str) -> pd.DataFrame:
     """The site's approved variations with the cases they covered and their validity as the data stands."""
     return query(
-        """
+        f"""
         select
             variation_id,
             variation_type,
@@ -139,7 +146,7 @@ def approved_variations(site_id: str) -> pd.DataFrame:
             validity_status,
             is_expiring_within_30_days
         from marts.approved_variation_usage
-        where site_id = $site_id
+        where site_id = $site_id and {site_in_scope("site_id")}
         order by valid_to, variation_id
         """,
         {"site_id": site_id},

@@ -8,13 +8,16 @@ import datetime as dt
 import pandas as pd
 
 from dashboards.queries.connection import query
+from dashboards.queries.scope import site_in_scope
 
 
 def sites() -> pd.DataFrame:
+    """The sites the viewer may see (every page's filters offer only these)."""
     return query(
-        """
+        f"""
         select site_id, site_name, region, legal_entity, timezone, go_live_date, rollout_wave
         from staging.stg_erp__sites
+        where {site_in_scope("site_id")}
         order by rollout_wave nulls last, site_id
         """
     )
@@ -27,7 +30,7 @@ def kpi_date_range() -> tuple[dt.date, dt.date, dt.date]:
     not due yet; a default period ending there would read as a collapse of the fill rates.
     """
     frame = query(
-        """
+        f"""
         select
             min(kpi_daily.kpi_date) as first_date,
             max(kpi_daily.kpi_date) as last_date,
@@ -35,6 +38,7 @@ def kpi_date_range() -> tuple[dt.date, dt.date, dt.date]:
                 as data_through_date
         from marts.kpi_daily as kpi_daily
         left join marts.kpi_definitions as definitions on kpi_daily.kpi = definitions.kpi
+        where {site_in_scope("kpi_daily.site_id")}
         """
     )
     row = frame.iloc[0]
@@ -63,7 +67,8 @@ def kpi_catalogue() -> pd.DataFrame:
         from marts.kpi_definitions as definitions
         left join staging.stg_reference__kpi_targets as targets on definitions.kpi = targets.kpi
         order by definitions.display_order
-        """
+        """,
+        exempt_from_scope="the KPI catalogue holds no site rows",
     )
 
 
@@ -79,16 +84,24 @@ def kpi_dictionary() -> pd.DataFrame:
         from marts.kpi_definitions as definitions
         left join staging.stg_reference__kpi_targets as targets on definitions.kpi = targets.kpi
         order by definitions.display_order
-        """
+        """,
+        exempt_from_scope="the KPI dictionary holds no site rows",
     )
 
 
 def measure_dictionary() -> pd.DataFrame:
     """The project's own measures, not contract KPIs (marts.measure_definitions)."""
-    return query("select * from marts.measure_definitions order by display_order")
+    return query(
+        "select * from marts.measure_definitions order by display_order",
+        exempt_from_scope="the measure dictionary holds no site rows",
+    )
 
 
 def measure_definition(measure: str) -> pd.Series | None:
     """One project measure's definition (marts.measure_definitions), or None when the warehouse has none."""
-    rows = query("select * from marts.measure_definitions where measure = $measure", {"measure": measure})
+    rows = query(
+        "select * from marts.measure_definitions where measure = $measure",
+        {"measure": measure},
+        exempt_from_scope="the measure dictionary holds no site rows",
+    )
     return None if rows.empty else rows.iloc[0]

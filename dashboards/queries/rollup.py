@@ -13,6 +13,7 @@ import pandas as pd
 from dashboards.queries.connection import query
 from dashboards.queries.privacy import PRIVACY_PARAMETERS, is_suppressed_kpi
 from dashboards.queries.reference import sites
+from dashboards.queries.scope import site_in_scope
 from dashboards.settings import DBT_PROJECT_DIR
 
 
@@ -61,6 +62,7 @@ period_days as (
     left join definitions on kpi_daily.kpi = definitions.kpi
     where
         list_contains(cast($site_ids as varchar[]), kpi_daily.site_id)
+        and {site_in_scope("kpi_daily.site_id")}
         and kpi_daily.kpi_date between $start_date and $end_date
 ),
 
@@ -166,7 +168,8 @@ def previous_period(start_date: dt.date, end_date: dt.date) -> tuple[dt.date, dt
 
 
 def peer_bands(start_date: dt.date, end_date: dt.date) -> pd.DataFrame:
-    """Per KPI, the 25th-75th percentile of every site's value over the period (the benchmark band)."""
+    """Per KPI, the 25th-75th percentile of every site's value over the period (the benchmark band): every site the
+    viewer may see."""
     everyone = sites()["site_id"].tolist()
     bands = """
 

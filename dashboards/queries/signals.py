@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 
 from dashboards.queries.connection import query
+from dashboards.queries.scope import site_in_scope
 
 SEVERITY_ORDER = "case severity when 'critical' then 4 when 'high' then 3 when 'medium' then 2 else 1 end"
 
@@ -28,7 +29,10 @@ def active_alerts(site_ids: list[str]) -> pd.DataFrame:
             alerts.is_suppressed
         from marts.alerts as alerts
         left join staging.stg_erp__sites as sites on alerts.site_id = sites.site_id
-        where alerts.is_active and list_contains(cast($site_ids as varchar[]), alerts.site_id)
+        where
+            alerts.is_active
+            and list_contains(cast($site_ids as varchar[]), alerts.site_id)
+            and {site_in_scope("alerts.site_id")}
         order by alerts.first_raised_at desc, {SEVERITY_ORDER} desc, alerts.alert_key
         """,
         {"site_ids": list(site_ids)},
@@ -39,11 +43,14 @@ def exception_queue(site_ids: list[str], limit: int) -> tuple[pd.DataFrame, int]
     """The first `limit` open exceptions of the selected sites by network rank, and how many are open in all."""
     parameters = {"site_ids": list(site_ids)}
     total = query(
-        "select count(*) as open from marts.exception_queue where list_contains(cast($site_ids as varchar[]), site_id)",
+        f"""
+        select count(*) as open from marts.exception_queue
+        where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
+        """,
         parameters,
     )["open"].iloc[0]
     frame = query(
-        """
+        f"""
         select
             queue.network_rank,
             queue.site_id,
@@ -60,7 +67,7 @@ def exception_queue(site_ids: list[str], limit: int) -> tuple[pd.DataFrame, int]
             queue.priority_score
         from marts.exception_queue as queue
         left join staging.stg_erp__sites as sites on queue.site_id = sites.site_id
-        where list_contains(cast($site_ids as varchar[]), queue.site_id)
+        where list_contains(cast($site_ids as varchar[]), queue.site_id) and {site_in_scope("queue.site_id")}
         order by queue.network_rank
         limit $limit
         """,
@@ -73,11 +80,14 @@ def orders_at_risk(site_ids: list[str], limit: int) -> tuple[pd.DataFrame, int]:
     """The `limit` open lines most likely to miss their ship date, and how many open lines are scored in all."""
     parameters = {"site_ids": list(site_ids)}
     total = query(
-        "select count(*) as lines from marts.orders_at_risk where list_contains(cast($site_ids as varchar[]), site_id)",
+        f"""
+        select count(*) as lines from marts.orders_at_risk
+        where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
+        """,
         parameters,
     )["lines"].iloc[0]
     frame = query(
-        """
+        f"""
         select
             risk.site_id,
             coalesce(sites.site_name, risk.site_id) as site_name,
@@ -93,7 +103,7 @@ def orders_at_risk(site_ids: list[str], limit: int) -> tuple[pd.DataFrame, int]:
             risk.reason_3
         from marts.orders_at_risk as risk
         left join staging.stg_erp__sites as sites on risk.site_id = sites.site_id
-        where list_contains(cast($site_ids as varchar[]), risk.site_id)
+        where list_contains(cast($site_ids as varchar[]), risk.site_id) and {site_in_scope("risk.site_id")}
         order by risk.miss_probability desc nulls last, risk.value_at_risk desc nulls last, risk.order_id,
             risk.line_number
         limit $limit
@@ -107,7 +117,7 @@ def kpi_anomalies(site_ids: list[str], kpi: str, end_date: dt.date) -> pd.DataFr
     """Flagged days of one KPI at the selected sites up to end_date, with their band and their site's go-live (for
     the days-since-go-live axis of the hypercare curves)."""
     return query(
-        """
+        f"""
         select
             anomalies.site_id,
             coalesce(sites.site_name, anomalies.site_id) as site_name,
@@ -124,6 +134,7 @@ def kpi_anomalies(site_ids: list[str], kpi: str, end_date: dt.date) -> pd.DataFr
         left join staging.stg_erp__sites as sites on anomalies.site_id = sites.site_id
         where
             list_contains(cast($site_ids as varchar[]), anomalies.site_id)
+            and {site_in_scope("anomalies.site_id")}
             and anomalies.kpi = $kpi
             and anomalies.kpi_date <= $end_date
         order by anomalies.site_id, anomalies.kpi_date

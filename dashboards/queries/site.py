@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboards.queries.connection import query
 from dashboards.queries.privacy import PRIVACY_PARAMETERS, is_suppressed_kpi
+from dashboards.queries.scope import site_in_scope
 
 
 def site_weekly(site_ids: list[str], kpis: list[str], start_date: dt.date, end_date: dt.date) -> pd.DataFrame:
@@ -22,6 +23,7 @@ def site_weekly(site_ids: list[str], kpis: list[str], start_date: dt.date, end_d
             select * from marts.site_scorecard
             where
                 list_contains(cast($site_ids as varchar[]), site_id)
+                and {site_in_scope("site_id")}
                 and week_end_date >= $start_date and week_start_date <= $end_date
         ),
 
@@ -68,10 +70,10 @@ def site_weekly(site_ids: list[str], kpis: list[str], start_date: dt.date, end_d
 def baselines(site_ids: list[str]) -> pd.DataFrame:
     """Each live site's pre-go-live baseline per KPI (marts.hypercare_daily)."""
     return query(
-        """
+        f"""
         select site_id, kpi, any_value(go_live_date) as go_live_date, any_value(baseline) as baseline
         from marts.hypercare_daily
-        where list_contains(cast($site_ids as varchar[]), site_id)
+        where list_contains(cast($site_ids as varchar[]), site_id) and {site_in_scope("site_id")}
         group by site_id, kpi
         """,
         {"site_ids": list(site_ids)},
@@ -82,10 +84,10 @@ def exception_backlog_breakdown(site_id: str, kpi_date: dt.date) -> pd.DataFrame
     """Exceptions open at the end of the site-local kpi_date by type and age band: the exception_backlog KPI of
     that day broken down (marts.exception_backlog_breakdown, by the KPI's own rule), summed over severities."""
     return query(
-        """
+        f"""
         select exception_type, age_band, cast(sum(open_exceptions) as bigint) as open_exceptions
         from marts.exception_backlog_breakdown
-        where site_id = $site_id and kpi_date = $kpi_date
+        where site_id = $site_id and {site_in_scope("site_id")} and kpi_date = $kpi_date
         group by exception_type, age_band
         order by exception_type, age_band
         """,
@@ -99,7 +101,10 @@ AGE_BANDS = ["< 1 day", "1–3 days", "3–7 days", "> 7 days"]
 
 def kpi_on_day(site_id: str, kpi: str, kpi_date: dt.date) -> float | None:
     frame = query(
-        "select value from marts.kpi_daily where site_id = $site_id and kpi = $kpi and kpi_date = $kpi_date",
+        f"""
+        select value from marts.kpi_daily
+        where site_id = $site_id and {site_in_scope("site_id")} and kpi = $kpi and kpi_date = $kpi_date
+        """,
         {"site_id": site_id, "kpi": kpi, "kpi_date": kpi_date},
     )
     return None if frame.empty else float(frame["value"].iloc[0])

@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 
 from dashboards.queries import connection, privacy, reference
+from dashboards.queries.scope import site_in_scope
 
 SPARKLINE_WEEKS = 12
 BENCHMARK_RELATION = "staging.stg_reference__benchmark_bands"
@@ -21,7 +22,7 @@ def network_weekly(site_ids: list[str], last_week_start_date: dt.date, weeks: in
     its last day's row for a level KPI. User KPIs of weeks whose sites have under 5 users are suppressed.
     """
     return connection.query(
-        """
+        f"""
         with
 
         scorecard as (
@@ -29,6 +30,7 @@ def network_weekly(site_ids: list[str], last_week_start_date: dt.date, weeks: in
             from marts.site_scorecard
             where
                 list_contains(cast($site_ids as varchar[]), site_id)
+                and {site_in_scope("site_id")}
                 and week_start_date between $first_week_start_date and $last_week_start_date
         ),
 
@@ -115,5 +117,6 @@ def benchmark_bands() -> pd.DataFrame:
         select kpi, band, value, source, year, is_verified
         from staging.stg_reference__benchmark_bands
         order by kpi, band
-        """
+        """,
+        exempt_from_scope="published benchmarks hold no site rows",
     )
