@@ -29,17 +29,21 @@ ACCESS_RELATION = "staging.stg_reference__dashboard_access"
 ROLES = ("network", "site", "wave", "finance")
 EVERY_SITE = "*"
 
-ALL_PAGES = (
-    "attention.py",
-    "network_review.py",
-    "site_scorecard.py",
-    "hypercare_tracker.py",
-    "adoption.py",
-    "process_variants.py",
-    "finance_close.py",
-    "data_quality.py",
-    "kpi_dictionary.py",
+# (file, title, icon): the order of the navigation menu. Attention comes first; the Network review stays the page
+# the app opens on (its address is the bare URL, which shared links and the README use).
+DEFAULT_PAGE = "network_review.py"
+PAGES = (
+    ("attention.py", "Attention", ":material/notification_important:"),
+    ("network_review.py", "Network review", ":material/public:"),
+    ("site_scorecard.py", "Site scorecard", ":material/warehouse:"),
+    ("hypercare_tracker.py", "Hypercare tracker", ":material/monitor_heart:"),
+    ("adoption.py", "Adoption", ":material/groups:"),
+    ("process_variants.py", "Process variants", ":material/account_tree:"),
+    ("finance_close.py", "Finance close", ":material/account_balance:"),
+    ("data_quality.py", "Data quality", ":material/rule:"),
+    ("kpi_dictionary.py", "KPI dictionary", ":material/menu_book:"),
 )
+ALL_PAGES = tuple(file for file, _, _ in PAGES)
 # Pages a role opens; Data quality (the whole delivery's files) only for a viewer of every site.
 NETWORK_PAGES = ("data_quality.py",)
 ROLE_PAGES = {

@@ -23,22 +23,6 @@ PAGES_DIR = Path(__file__).resolve().parent / "views"
 # Bundled: a Material icon as page_icon makes the browser fetch the favicon from fonts.gstatic.com.
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
-# (file, title, icon): the order of the navigation menu. Attention comes first; the Network review stays the page
-# the app opens on (its address is the bare URL, which shared links and the README use).
-DEFAULT_PAGE = "network_review.py"
-PAGES = (
-    ("attention.py", "Attention", ":material/notification_important:"),
-    ("network_review.py", "Network review", ":material/public:"),
-    ("site_scorecard.py", "Site scorecard", ":material/warehouse:"),
-    ("hypercare_tracker.py", "Hypercare tracker", ":material/monitor_heart:"),
-    ("adoption.py", "Adoption", ":material/groups:"),
-    ("process_variants.py", "Process variants", ":material/account_tree:"),
-    ("finance_close.py", "Finance close", ":material/account_balance:"),
-    ("data_quality.py", "Data quality", ":material/rule:"),
-    ("kpi_dictionary.py", "KPI dictionary", ":material/menu_book:"),
-)
-
-
 _LAST_VIEW_KEY = "_audited_view"
 _SIGNED_IN_KEY = "_audited_sign_in"
 
@@ -126,11 +110,11 @@ def main() -> None:
     if not viewer.has_access:
         no_access_page(viewer)
     allowed = access.pages_for(viewer)
-    default = DEFAULT_PAGE if DEFAULT_PAGE in allowed else allowed[0]
+    default = access.DEFAULT_PAGE if access.DEFAULT_PAGE in allowed else allowed[0]
     navigation = st.navigation(
         [
             st.Page(PAGES_DIR / file, title=title, icon=icon, default=file == default)
-            for file, title, icon in PAGES
+            for file, title, icon in access.PAGES
             if file in allowed
         ]
     )
